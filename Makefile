@@ -1,0 +1,130 @@
+# tel: small Unix filters for a telemetry pipeline.  See README.md.
+
+VERSION =	0.1.0
+PREFIX ?=	/usr/local
+BINDIR ?=	$(PREFIX)/bin
+MANDIR ?=	$(PREFIX)/share/man
+PKG_CONFIG ?=	pkg-config
+PROVE ?=	prove
+PROVE_FLAGS ?=	-j2
+
+TOOLS =		tel-gen
+
+# SANITIZE=1 builds with ASan+UBSan into its own tree, so both coexist.
+ifeq ($(SANITIZE),1)
+B ?=		build/san
+OPT ?=		-O1 -g -fno-omit-frame-pointer
+SAN =		-fsanitize=address,undefined -fno-sanitize-recover=all
+else
+B ?=		build
+OPT ?=		-O2 -g
+SAN =
+endif
+
+WARN =		-Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+		-Wmissing-prototypes -Wpointer-arith -Wcast-qual \
+		-Wwrite-strings -Wformat=2 -Wvla -Wimplicit-fallthrough
+ifeq ($(WERROR),1)
+WARN +=		-Werror
+endif
+
+CFLAGS ?=	$(OPT)
+TEL_CPPFLAGS =	-D_DEFAULT_SOURCE -D_GNU_SOURCE -Ilib \
+		-DTEL_VERSION='"$(VERSION)"'
+TEL_CFLAGS =	-std=c11 $(WARN) $(SAN) -MMD -MP
+TEL_LDFLAGS =	$(SAN) $(LDFLAGS)
+
+# Libraries are looked up only for the tools that link them.
+libs_rdkafka =	$(shell $(PKG_CONFIG) --libs rdkafka)
+libs_zlib =	$(shell $(PKG_CONFIG) --libs zlib)
+libs_curl =	$(shell $(PKG_CONFIG) --libs libcurl)
+libs_openssl =	$(shell $(PKG_CONFIG) --libs libcrypto)
+libs_jansson =	$(shell $(PKG_CONFIG) --libs jansson)
+
+LIB_SRC =	$(wildcard lib/*.c)
+LIB_OBJ =	$(LIB_SRC:%.c=$(B)/obj/%.o)
+LIBTEL =	$(B)/libtel.a
+
+tel-gen_LIBS =	-lm
+
+UNIT_SRC =	$(wildcard t/unit/*.c)
+UNIT_BIN =	$(UNIT_SRC:t/unit/%.c=$(B)/t/unit-%)
+FUZZ_SRC =	$(wildcard t/fuzz/fuzz-*.c)
+FUZZ_BIN =	$(FUZZ_SRC:t/fuzz/%.c=$(B)/t/%)
+
+BINS =		$(TOOLS:%=$(B)/bin/%)
+
+all: $(BINS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(TEL_CPPFLAGS) $(CPPFLAGS) $(TEL_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIBTEL): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# One link rule per tool: its own directory's objects, then lib/.
+define tool_rule
+$$(B)/bin/$(1): $$(patsubst %.c,$$(B)/obj/%.o,$$(wildcard $(1)/*.c)) $$(LIBTEL)
+	@mkdir -p $$(@D)
+	$$(CC) $$(TEL_LDFLAGS) -o $$@ $$^ $$($(1)_LIBS) -lm
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+
+$(B)/t/unit-%: $(B)/obj/t/unit/%.o $(LIBTEL)
+	@mkdir -p $(@D)
+	$(CC) $(TEL_LDFLAGS) -o $@ $^ -lm
+
+# Fuzz targets link a driver of ours that replays files and random input;
+# "make fuzz" builds the same targets against libFuzzer with clang.
+$(B)/t/fuzz-%: $(B)/obj/t/fuzz/fuzz-%.o $(B)/obj/t/fuzz/driver.o $(LIBTEL)
+	@mkdir -p $(@D)
+	$(CC) $(TEL_LDFLAGS) -o $@ $^ -lm
+
+$(B)/obj/t/fuzz/driver.o: t/fuzz/driver.c
+	@mkdir -p $(@D)
+	$(CC) $(TEL_CPPFLAGS) $(CPPFLAGS) $(TEL_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+test-bins: $(BINS) $(UNIT_BIN) $(FUZZ_BIN)
+
+test: test-bins
+	TEL_BUILD=$(abspath $(B)) $(PROVE) $(PROVE_FLAGS) t/
+
+bench: $(BINS)
+	@for b in t/bench/*.sh; do TEL_BUILD=$(abspath $(B)) sh $$b || exit 1; done
+
+FUZZ_CC ?=	clang
+FUZZ_TIME ?=	60
+fuzz:
+	@mkdir -p build/fuzz
+	@for f in $(FUZZ_SRC); do \
+		n=$$(basename $$f .c); \
+		$(FUZZ_CC) -std=c11 -g -O1 $(TEL_CPPFLAGS) \
+		    -fsanitize=fuzzer,address,undefined -o build/fuzz/$$n \
+		    $$f $(LIB_SRC) -lm || exit 1; \
+		mkdir -p build/fuzz/$$n.corpus; \
+		build/fuzz/$$n -max_total_time=$(FUZZ_TIME) \
+		    build/fuzz/$$n.corpus t/fuzz/corpus/$${n#fuzz-} || exit 1; \
+	done
+
+lint:
+	mandoc -Tlint -Wwarning man/*.1
+
+deps:
+	sh .ci/deps.sh
+
+install: $(BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -m 0644 $(TOOLS:%=man/%.1) $(DESTDIR)$(MANDIR)/man1
+
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
+
+clean:
+	rm -rf build
+
+.PHONY: all test test-bins bench fuzz lint deps install uninstall clean
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

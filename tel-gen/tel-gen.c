@@ -1,0 +1,349 @@
+/*
+ * tel-gen: realistic streaming-viewer (or truck-sensor) telemetry as
+ * NDJSON on stdout.  See tel-gen(1).
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gen.h"
+#include "ndjson.h"
+#include "number.h"
+
+#define WINDOW_MS	300000	/* an unpaced run fills the 5 minutes before --start */
+#define MAX_SESSIONS	16384
+
+struct config {
+	const struct model	*model;
+	struct gen_opts		 opts;
+	uint64_t		 count;		/* UINT64_MAX: until stopped */
+	int64_t			 start_ms;
+	double			 rate;		/* events/s; 0: unpaced */
+	uint64_t		 duration_ms;
+	double			 corrupt;
+	int			 seeded, verbose, have_count;
+	uint64_t		 seed;
+};
+
+struct stats {
+	uint64_t	events, corrupt;
+	int64_t		began;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: tel-gen [-hVv] [-d duration] [-n count] [-r rate] [-s seed]\n"
+	    "               [--corrupt fraction] [--customers n] [--schema viewer|truck]\n"
+	    "               [--sessions n] [--start time] [--titles n] [--trucks n]\n");
+}
+
+static void __attribute__((noreturn))
+bad_option(const char *opt, const char *arg, const char *why)
+{
+	warnx("%s %s: %s", opt, arg, why);
+	usage(stderr);
+	exit(2);
+}
+
+static uint64_t
+num_arg(const char *opt, const char *arg, long long min, long long max)
+{
+	const char *errstr;
+	long long v = tel_strtonum(arg, min, max, &errstr);
+
+	if (errstr != NULL)
+		bad_option(opt, arg, errstr);
+	return (uint64_t)v;
+}
+
+/* --start: RFC 3339, or milliseconds since the epoch. */
+static int64_t
+time_arg(const char *arg)
+{
+	const char *errstr;
+	int64_t ms;
+
+	if (arg[0] >= '0' && arg[0] <= '9' && strchr(arg, '-') == NULL)
+		return (int64_t)num_arg("--start", arg, 0, 253402300799999LL);
+	if (tel_rfc3339_parse(arg, strlen(arg), &ms, &errstr) == -1)
+		bad_option("--start", arg, errstr);
+	if (ms < WINDOW_MS || ms > 253402300799999LL)
+		bad_option("--start", arg, "out of range");
+	return ms;
+}
+
+enum { OPT_CORRUPT = 256, OPT_CUSTOMERS, OPT_SCHEMA, OPT_SESSIONS,
+    OPT_START, OPT_TITLES, OPT_TRUCKS };
+
+static const struct option longopts[] = {
+	{ "count", required_argument, NULL, 'n' },
+	{ "corrupt", required_argument, NULL, OPT_CORRUPT },
+	{ "customers", required_argument, NULL, OPT_CUSTOMERS },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "rate", required_argument, NULL, 'r' },
+	{ "schema", required_argument, NULL, OPT_SCHEMA },
+	{ "seed", required_argument, NULL, 's' },
+	{ "sessions", required_argument, NULL, OPT_SESSIONS },
+	{ "start", required_argument, NULL, OPT_START },
+	{ "titles", required_argument, NULL, OPT_TITLES },
+	{ "trucks", required_argument, NULL, OPT_TRUCKS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+parse_args(int argc, char *argv[], struct config *c)
+{
+	const char *errstr;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "Vd:hn:r:s:v", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'V':
+			printf("tel-gen %s\n", TEL_VERSION);
+			exit(0);
+		case 'd':
+			if (tel_parse_duration(optarg, &c->duration_ms,
+			    &errstr) == -1)
+				bad_option("-d", optarg, errstr);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'n':
+			c->count = num_arg("-n", optarg, 0, 1000000000000LL);
+			c->have_count = 1;
+			break;
+		case 'r':
+			if (tel_parse_real(optarg, 0.001, 1e7, &c->rate,
+			    &errstr) == -1)
+				bad_option("-r", optarg, errstr);
+			break;
+		case 's':
+			c->seed = num_arg("-s", optarg, 0, LLONG_MAX);
+			c->seeded = 1;
+			break;
+		case 'v':
+			c->verbose = 1;
+			break;
+		case OPT_CORRUPT:
+			if (tel_parse_real(optarg, 0, 1, &c->corrupt,
+			    &errstr) == -1)
+				bad_option("--corrupt", optarg, errstr);
+			break;
+		case OPT_CUSTOMERS:
+			c->opts.customers = num_arg("--customers", optarg, 1,
+			    100000000);
+			break;
+		case OPT_SCHEMA:
+			if (strcmp(optarg, "viewer") == 0)
+				c->model = &viewer_model;
+			else if (strcmp(optarg, "truck") == 0)
+				c->model = &truck_model;
+			else
+				bad_option("--schema", optarg,
+				    "unknown schema (viewer or truck)");
+			break;
+		case OPT_SESSIONS:
+			c->opts.sessions = num_arg("--sessions", optarg, 1,
+			    1000000);
+			break;
+		case OPT_START:
+			c->start_ms = time_arg(optarg);
+			break;
+		case OPT_TITLES:
+			c->opts.titles = num_arg("--titles", optarg, 1, 1000000);
+			break;
+		case OPT_TRUCKS:
+			c->opts.trucks = num_arg("--trucks", optarg, 1, 1000000);
+			break;
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind != argc)
+		bad_option("argument", argv[optind], "unexpected");
+	if (c->duration_ms > 0 && c->rate == 0)
+		bad_option("-d", "", "needs -r: only a paced run has a duration");
+}
+
+/* Enough concurrent sessions that each speaks about every 12 s. */
+static uint64_t
+default_sessions(double per_second)
+{
+	double n = per_second * 12;
+
+	if (n < 1)
+		return 1;
+	return n > MAX_SESSIONS ? MAX_SESSIONS : (uint64_t)n;
+}
+
+static void
+configure(struct config *c, struct tel_prng *rng)
+{
+	if (c->seeded)
+		tel_prng_seed(rng, c->seed);
+	else if (tel_prng_seed_random(rng) == -1)
+		err(1, "getrandom");
+	if (!c->have_count)	/* like the scheduled generator it replaces */
+		c->count = c->rate > 0 ? UINT64_MAX :
+		    2000 + tel_prng_below(rng, 23001);
+	if (c->start_ms == 0)
+		c->start_ms = tel_now_ms();
+	if (c->opts.sessions == 0)
+		c->opts.sessions = default_sessions(c->rate > 0 ? c->rate :
+		    (double)c->count * 1000 / WINDOW_MS);
+}
+
+/* Writes one event; returns -1 with errno on a write error. */
+static int
+emit(const struct config *c, void *m, struct tel_prng *rng,
+    struct ndjson_writer *w, int64_t now, struct stats *st)
+{
+	char *p = ndjson_reserve(w, EVENT_MAX);
+	size_t n;
+
+	if (p == NULL)
+		return -1;
+	n = c->model->event(m, rng, now, p);
+	if (c->corrupt > 0 && tel_prng_chance(rng, c->corrupt)) {
+		n = corrupt_line(rng, p, n);
+		st->corrupt++;
+	}
+	p[n] = '\n';
+	ndjson_commit(w, n + 1);
+	st->events++;
+	return 0;
+}
+
+/* Unpaced: event k falls at a jittered point of its slot in the window. */
+static int
+run_unpaced(const struct config *c, void *m, struct tel_prng *rng,
+    struct ndjson_writer *w, struct stats *st)
+{
+	int64_t t0 = c->start_ms - WINDOW_MS;
+	double slot = (double)WINDOW_MS / (double)(c->count ? c->count : 1);
+	uint64_t k;
+
+	for (k = 0; k < c->count && !stop_signal; k++) {
+		int64_t now = t0 + (int64_t)(((double)k +
+		    tel_prng_double(rng)) * slot);
+
+		if (emit(c, m, rng, w, now, st) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Paced: event k is due k/rate seconds after the start, stamped in real time. */
+static int
+run_paced(const struct config *c, void *m, struct tel_prng *rng,
+    struct ndjson_writer *w, struct stats *st)
+{
+	struct timespec t0, due;
+	int64_t last = 0, now;
+	uint64_t k;
+	double at;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (k = 0; k < c->count && !stop_signal; k++) {
+		at = (double)k / c->rate;
+		if (c->duration_ms > 0 && at * 1000 >= (double)c->duration_ms)
+			break;
+		due.tv_sec = t0.tv_sec + (time_t)at;
+		due.tv_nsec = t0.tv_nsec + (long)((at - (double)(time_t)at) * 1e9);
+		if (due.tv_nsec >= 1000000000L) {
+			due.tv_sec++;
+			due.tv_nsec -= 1000000000L;
+		}
+		if (ndjson_flush(w) == -1)	/* consumers see events on time */
+			return -1;
+		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due,
+		    NULL) != 0 && stop_signal)
+			break;
+		now = tel_now_ms();
+		if (now < last)		/* the wall clock stepped back */
+			now = last;
+		last = now;
+		if (emit(c, m, rng, w, now, st) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+summary(const struct config *c, const struct stats *st,
+    const struct ndjson_writer *w)
+{
+	double secs = (double)(tel_mono_ms() - st->began) / 1000;
+
+	fprintf(stderr, "{\"program\":\"tel-gen\",\"schema\":\"%s\","
+	    "\"events\":%llu,\"corrupt\":%llu,\"bytes\":%llu,"
+	    "\"seconds\":%.3f,\"events_per_second\":%.0f}\n", c->model->name,
+	    (unsigned long long)st->events, (unsigned long long)st->corrupt,
+	    (unsigned long long)w->bytes, secs,
+	    secs > 0 ? (double)st->events / secs : 0.0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config c = { .model = &viewer_model, .opts = { 100000, 5000,
+	    50, 0 } };
+	struct stats st = { 0, 0, tel_mono_ms() };
+	struct sigaction sa;
+	struct ndjson_writer w;
+	struct tel_prng rng;
+	void *m;
+	int rc;
+
+	parse_args(argc, argv, &c);
+	configure(&c, &rng);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (ndjson_writer_init(&w, STDOUT_FILENO, 256 * 1024) == -1)
+		err(1, NULL);
+	if ((m = c.model->init(&c.opts, &rng, c.start_ms - WINDOW_MS)) == NULL)
+		err(1, NULL);
+	rc = c.rate > 0 ? run_paced(&c, m, &rng, &w, &st) :
+	    run_unpaced(&c, m, &rng, &w, &st);
+	if (rc == 0)
+		rc = ndjson_flush(&w);
+	if (rc == -1 && errno != EPIPE)
+		warn("stdout");
+	if (rc == 0 && close(STDOUT_FILENO) == -1) {
+		warn("stdout");
+		rc = -1;
+	}
+	if (c.verbose)
+		summary(&c, &st, &w);
+	c.model->fini(m);
+	ndjson_writer_free(&w);
+	return rc == 0 ? 0 : 1;
+}
