@@ -125,6 +125,8 @@ uninstall:
 clean:
 	rm -rf build
 
+.SECONDARY:
+
 .PHONY: all test test-bins bench fuzz lint deps install uninstall clean
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

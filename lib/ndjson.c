@@ -169,7 +169,12 @@ ndjson_writer_init(struct ndjson_writer *w, int fd, size_t cap)
 {
 	memset(w, 0, sizeof(*w));
 	w->fd = fd;
-	w->cap = cap > 0 ? cap : 256 * 1024;
+	/*
+	 * Writes no larger than a pipe's default capacity (64 KiB) let the
+	 * reader drain one while we fill the next; larger ones measured
+	 * about 2x slower through "| cat".
+	 */
+	w->cap = cap > 0 ? cap : 64 * 1024;
 	if ((w->buf = malloc(w->cap)) == NULL)
 		return -1;
 	return 0;

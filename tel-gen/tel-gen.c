@@ -327,7 +327,7 @@ main(int argc, char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	if (ndjson_writer_init(&w, STDOUT_FILENO, 256 * 1024) == -1)
+	if (ndjson_writer_init(&w, STDOUT_FILENO, 0) == -1)
 		err(1, NULL);
 	if ((m = c.model->init(&c.opts, &rng, c.start_ms - WINDOW_MS)) == NULL)
 		err(1, NULL);
