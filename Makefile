@@ -8,7 +8,7 @@ PKG_CONFIG ?=	pkg-config
 PROVE ?=	prove
 PROVE_FLAGS ?=	-j2
 
-TOOLS =		tel-gen
+TOOLS =		tel-batch tel-gen
 
 # SANITIZE=1 builds with ASan+UBSan into its own tree, so both coexist.
 ifeq ($(SANITIZE),1)
@@ -46,6 +46,7 @@ LIB_OBJ =	$(LIB_SRC:%.c=$(B)/obj/%.o)
 LIBTEL =	$(B)/libtel.a
 
 tel-gen_LIBS =	-lm
+tel-batch_LIBS = $(libs_zlib) $(libs_openssl)
 
 UNIT_SRC =	$(wildcard t/unit/*.c)
 UNIT_BIN =	$(UNIT_SRC:t/unit/%.c=$(B)/t/unit-%)
@@ -78,9 +79,10 @@ $(B)/t/unit-%: $(B)/obj/t/unit/%.o $(LIBTEL)
 
 # Fuzz targets link a driver of ours that replays files and random input;
 # "make fuzz" builds the same targets against libFuzzer with clang.
+fuzz-jsonscan_LIBS = $(libs_jansson)
 $(B)/t/fuzz-%: $(B)/obj/t/fuzz/fuzz-%.o $(B)/obj/t/fuzz/driver.o $(LIBTEL)
 	@mkdir -p $(@D)
-	$(CC) $(TEL_LDFLAGS) -o $@ $^ -lm
+	$(CC) $(TEL_LDFLAGS) -o $@ $^ $(fuzz-$*_LIBS) -lm
 
 $(B)/obj/t/fuzz/driver.o: t/fuzz/driver.c
 	@mkdir -p $(@D)
@@ -102,7 +104,7 @@ fuzz:
 		n=$$(basename $$f .c); \
 		$(FUZZ_CC) -std=c11 -g -O1 $(TEL_CPPFLAGS) \
 		    -fsanitize=fuzzer,address,undefined -o build/fuzz/$$n \
-		    $$f $(LIB_SRC) -lm || exit 1; \
+		    $$f $(LIB_SRC) $(libs_jansson) -lm || exit 1; \
 		mkdir -p build/fuzz/$$n.corpus; \
 		build/fuzz/$$n -max_total_time=$(FUZZ_TIME) \
 		    build/fuzz/$$n.corpus t/fuzz/corpus/$${n#fuzz-} || exit 1; \

@@ -5,6 +5,9 @@
  * random bytes for TEL_FUZZ_ITERS rounds (default 20000), reproducibly.
  */
 #include <err.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,31 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 #define MAX_INPUT	4096
+
+static const uint8_t	*cur_data;
+static size_t		 cur_size;
+
+/* On a crash, leave the input behind in ./fuzz-crash for replaying. */
+static void
+save_input(int sig)
+{
+	int fd = open("fuzz-crash", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (fd != -1) {
+		(void)!write(fd, cur_data, cur_size);
+		close(fd);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+run(const uint8_t *data, size_t size)
+{
+	cur_data = data;
+	cur_size = size;
+	LLVMFuzzerTestOneInput(data, size);
+}
 
 static size_t
 load(const char *path, uint8_t *buf)
@@ -78,11 +106,13 @@ main(int argc, char *argv[])
 	struct tel_prng r;
 	int i, ncorpus = 0;
 
+	signal(SIGABRT, save_input);
+	signal(SIGSEGV, save_input);
 	if (s != NULL && (iters = tel_strtonum(s, 0, 1LL << 40, &e), e != NULL))
 		errx(2, "TEL_FUZZ_ITERS %s: %s", s, e);
 	for (i = 1; i < argc && ncorpus < 64; i++) {
 		lens[ncorpus] = load(argv[i], corpus[ncorpus]);
-		LLVMFuzzerTestOneInput(corpus[ncorpus], lens[ncorpus]);
+		run(corpus[ncorpus], lens[ncorpus]);
 		ncorpus++;
 	}
 	tel_prng_seed(&r, 20261122);
@@ -97,7 +127,7 @@ main(int argc, char *argv[])
 			for (size_t j = 0; j < n; j++)
 				buf[j] = (uint8_t)tel_prng_next(&r);
 		}
-		LLVMFuzzerTestOneInput(buf, n);
+		run(buf, n);
 	}
 	printf("%s: %d corpus files, all rounds passed\n", argv[0], ncorpus);
 	return 0;

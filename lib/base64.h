@@ -1,0 +1,13 @@
+/* Base64 (RFC 4648 section 4) and its URL-safe, unpadded variant (section 5). */
+#ifndef TEL_BASE64_H
+#define TEL_BASE64_H
+
+#include <stddef.h>
+
+#define BASE64_LEN(n)	(((n) + 2) / 3 * 4)	/* padded length, no NUL */
+
+/* Encodes n bytes into out (BASE64_LEN(n) bytes); returns the length. */
+size_t	base64_encode(const void *, size_t, char *);
+size_t	base64url_encode(const void *, size_t, char *);
+
+#endif

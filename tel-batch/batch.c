@@ -1,0 +1,297 @@
+/*
+ * Open batches: records go into a gzip file under open/, flushed to the
+ * kernel every --sync; sealing writes the trailer, fsyncs, renames the
+ * file to ready/KEY, fsyncs the directory and only then prints its
+ * manifest line.  The gzip header's comment says where the file was
+ * going, so a crash leaves nothing that cannot be recovered.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "jsonscan.h"
+#include "prefix.h"
+#include "rfc3339.h"
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *s = p;
+	ssize_t k;
+
+	while (n > 0) {
+		if ((k = write(fd, s, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		s += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Compressed bytes go to the file and into its SHA-256. */
+static int
+sink(void *arg, const void *p, size_t n)
+{
+	struct batch *b = arg;
+
+	if (EVP_DigestUpdate(b->sha, p, n) != 1) {
+		errno = EIO;
+		return -1;
+	}
+	return write_all(b->fd, p, n);
+}
+
+/* "tel-2026-11-22-18-00-00-<16 hex>.gz" for an object opened at now. */
+static void
+object_name(struct spool *sp, int64_t now, char *out, size_t cap, char *id)
+{
+	struct tel_civil c;
+
+	tel_civil_from_ms(now, &c);
+	snprintf(id, 17, "%016llx", (unsigned long long)tel_prng_next(&sp->rng));
+	snprintf(out, cap, "%s-%04d-%02d-%02d-%02d-%02d-%02d-%s.gz", sp->name,
+	    c.year, c.month, c.day, c.hour, c.min, c.sec, id);
+}
+
+/* The key: the partition with its random strings drawn, then the name. */
+static char *
+make_key(struct spool *sp, const char *ident, const char *name)
+{
+	static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	size_t n = strlen(ident), i, o = 0, r;
+	char *key = malloc(n * 11 + strlen(name) + 1);
+
+	if (key == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (ident[i] != PREFIX_RANDOM) {
+			key[o++] = ident[i];
+			continue;
+		}
+		for (r = 0; r < 11; r++)
+			key[o++] = abc[tel_prng_below(&sp->rng, 36)];
+	}
+	strcpy(key + o, name);
+	return key;
+}
+
+static char *
+make_comment(const char *key, int64_t now, int error)
+{
+	size_t n = strlen(key);
+	char *esc = malloc(6 * n + 2), *c;
+
+	if (esc == NULL)
+		return NULL;
+	esc[json_escape(key, n, esc)] = '\0';
+	if (asprintf(&c, "{\"tel-batch\":1,\"key\":%s,\"first\":%lld,"
+	    "\"error\":%s}", esc, (long long)now, error ? "true" : "false") == -1)
+		c = NULL;
+	free(esc);
+	return c;
+}
+
+/*
+ * A new batch for partition ident, opened at now (ms); key, if not NULL,
+ * is a key decided before (a salvaged batch keeps its own).
+ */
+struct batch *
+batch_open(struct spool *sp, const char *ident, int error, int64_t now,
+    const char *key)
+{
+	struct batch *b = calloc(1, sizeof(*b));
+	char name[256], id[17];
+
+	if (b == NULL)
+		return NULL;
+	b->fd = -1;
+	b->error = error;
+	b->opened = tel_mono_ms();
+	b->first = b->last = now;
+	object_name(sp, now, name, sizeof(name), id);
+	if ((b->ident = strdup(ident)) == NULL ||
+	    (b->key = key ? strdup(key) : make_key(sp, ident, name)) == NULL ||
+	    (b->comment = make_comment(b->key, now, error)) == NULL ||
+	    asprintf(&b->path, "%s/%s.gz", sp->open, id) == -1 ||
+	    (b->sha = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(b->sha, EVP_sha256(), NULL) != 1)
+		goto fail;
+	if ((b->fd = open(b->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1)
+		goto fail;
+	if (gz_writer_init(&b->gz, sp->level, b->comment, sink, b) == -1)
+		goto fail;
+	return b;
+fail:
+	warn("%s", b->path ? b->path : "new batch");
+	if (b->fd != -1)
+		unlink(b->path);
+	batch_free(b);
+	return NULL;
+}
+
+void
+batch_free(struct batch *b)
+{
+	if (b == NULL)
+		return;
+	if (b->fd != -1)
+		close(b->fd);
+	gz_writer_free(&b->gz);
+	EVP_MD_CTX_free(b->sha);
+	free(b->ident);
+	free(b->key);
+	free(b->path);
+	free(b->comment);
+	free(b);
+}
+
+int
+batch_add(struct batch *b, const char *line, size_t len, int64_t t)
+{
+	if (gz_write(&b->gz, line, len) == -1 || gz_write(&b->gz, "\n", 1) == -1)
+		return -1;
+	if (b->records == 0 || t < b->first)
+		b->first = t;
+	if (b->records == 0 || t > b->last)
+		b->last = t;
+	b->records++;
+	return 0;
+}
+
+int
+batch_sync(struct batch *b)
+{
+	return gz_sync(&b->gz);
+}
+
+static int
+fsync_parent(const char *path)
+{
+	char *d = strdup(path);
+	int fd, rc = -1;
+
+	if (d == NULL)
+		return -1;
+	*strrchr(d, '/') = '\0';
+	if ((fd = open(d, O_RDONLY | O_DIRECTORY)) != -1) {
+		rc = fsync(fd);
+		close(fd);
+	}
+	free(d);
+	return rc;
+}
+
+/* mkdir -p for the directories of path below base; fsyncs what it made. */
+static int
+make_dirs(const char *base, const char *path)
+{
+	char *p = strdup(path), *s;
+	int rc = 0;
+
+	if (p == NULL)
+		return -1;
+	for (s = p + strlen(base) + 1; rc == 0 && (s = strchr(s, '/')) != NULL;
+	    *s++ = '/') {
+		*s = '\0';
+		if (mkdir(p, 0700) == 0)
+			rc = fsync_parent(p);
+		else if (errno != EEXIST)
+			rc = -1;
+	}
+	free(p);
+	return rc;
+}
+
+/* Moves a finished file into ready/KEY durably; returns the new path. */
+static char *
+publish(struct spool *sp, const char *from, const char *key)
+{
+	char *to;
+
+	if (asprintf(&to, "%s/%s", sp->ready, key) == -1)
+		return NULL;
+	if (make_dirs(sp->ready, to) == -1 || rename(from, to) == -1 ||
+	    fsync_parent(to) == -1) {
+		warn("%s", to);
+		free(to);
+		return NULL;
+	}
+	return to;
+}
+
+/* Seals b into ready/; prints its manifest line if announce is set. */
+int
+batch_seal(struct spool *sp, struct batch *b, int announce)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+	char *file;
+	int rc;
+
+	if (gz_finish(&b->gz) == -1 || fsync(b->fd) == -1 ||
+	    close(b->fd) == -1) {
+		warn("%s", b->path);
+		b->fd = -1;
+		return -1;
+	}
+	b->fd = -1;
+	if (EVP_DigestFinal_ex(b->sha, md, &mdlen) != 1 ||
+	    (file = publish(sp, b->path, b->key)) == NULL)
+		return -1;
+	sp->sealed++;
+	sp->sealed_error += b->error;
+	sp->bytes += b->gz.packed;
+	sp->raw += b->gz.raw;
+	rc = announce ? manifest(sp, file, b->key, b->records, b->gz.packed,
+	    b->gz.raw, b->first, b->last, md, b->error, 0) : 0;
+	free(file);
+	return rc;
+}
+
+int
+manifest(struct spool *sp, const char *file, const char *key,
+    uint64_t records, uint64_t bytes, uint64_t raw, int64_t first,
+    int64_t last, const unsigned char *sha, int error, int recovered)
+{
+	size_t flen = strlen(file), klen = strlen(key), o, i;
+	char *line = malloc(6 * (flen + klen) + 512), t1[TEL_RFC3339_LEN],
+	    t2[TEL_RFC3339_LEN];
+	int rc;
+
+	if (line == NULL)
+		return -1;
+	tel_rfc3339_format(t1, first);
+	tel_rfc3339_format(t2, last);
+	o = (size_t)sprintf(line, "{\"file\":");
+	o += json_escape(file, flen, line + o);
+	o += (size_t)sprintf(line + o, ",\"key\":");
+	o += json_escape(key, klen, line + o);
+	o += (size_t)sprintf(line + o, ",\"records\":%llu,\"bytes\":%llu,"
+	    "\"raw_bytes\":%llu,\"first\":\"%.24s\",\"last\":\"%.24s\","
+	    "\"sha256\":\"", (unsigned long long)records,
+	    (unsigned long long)bytes, (unsigned long long)raw, t1, t2);
+	for (i = 0; i < 32; i++)
+		o += (size_t)sprintf(line + o, "%02x", sha[i]);
+	o += (size_t)sprintf(line + o, "\"%s%s}", error ? ",\"error\":true" : "",
+	    recovered ? ",\"recovered\":true" : "");
+	rc = 0;
+	if (!sp->out_failed && (ndjson_put_line(sp->out, line, o) == -1 ||
+	    ndjson_flush(sp->out) == -1)) {
+		warn("stdout");
+		sp->out_failed = 1;
+	}
+	if (sp->out_failed)
+		rc = -1;
+	free(line);
+	return rc;
+}

@@ -1,0 +1,53 @@
+/* tel-batch internals: the spool, open batches, and how they are sealed. */
+#ifndef TEL_BATCH_BATCH_H
+#define TEL_BATCH_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/evp.h>
+
+#include "gzip.h"
+#include "ndjson.h"
+#include "prng.h"
+
+struct spool {
+	char			*dir;		/* absolute path */
+	char			*open, *ready;	/* its open/ and ready/ */
+	int			 lockfd;
+	int			 level;		/* gzip level */
+	const char		*name;		/* object name stem */
+	struct tel_prng		 rng;
+	struct ndjson_writer	*out;		/* manifest lines */
+	uint64_t		 sealed, sealed_error, bytes, raw;
+	int			 out_failed;	/* stdout broke: stop */
+};
+
+struct batch {
+	char			*ident;		/* evaluated prefix: the partition */
+	char			*key;		/* object key in the lake */
+	char			*path;		/* file under open/ */
+	char			*comment;	/* gzip header: how to recover */
+	int			 fd, error;
+	struct gz_writer	 gz;
+	EVP_MD_CTX		*sha;
+	uint64_t		 records;
+	int64_t			 first, last;	/* record times, ms */
+	int64_t			 opened;	/* monotonic ms */
+};
+
+int	spool_open(struct spool *, const char *);
+int	spool_recover(struct spool *);
+
+struct batch	*batch_open(struct spool *, const char *, int, int64_t,
+		    const char *);
+int		 batch_add(struct batch *, const char *, size_t, int64_t);
+int		 batch_sync(struct batch *);
+int		 batch_seal(struct spool *, struct batch *, int);
+void		 batch_free(struct batch *);
+
+/* Prints the manifest line of a sealed file; -1 if stdout failed. */
+int	manifest(struct spool *, const char *, const char *, uint64_t,
+	    uint64_t, uint64_t, int64_t, int64_t, const unsigned char *, int,
+	    int);
+
+#endif

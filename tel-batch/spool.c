@@ -1,0 +1,325 @@
+/*
+ * The spool directory: open/ holds batches being written, ready/KEY the
+ * sealed ones until tel-s3-put takes them, lock keeps out a second
+ * tel-batch.  On start, files a crash left in open/ are salvaged into
+ * ready/, and everything in ready/ is announced again.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "jsonscan.h"
+
+static int
+mkdir_0700(const char *path)
+{
+	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
+		warn("%s", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+take_lock(struct spool *sp)
+{
+	char *path, pid[32];
+	int n;
+
+	if (asprintf(&path, "%s/lock", sp->dir) == -1)
+		return -1;
+	sp->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (sp->lockfd == -1) {
+		warn("%s", path);
+		free(path);
+		return -1;
+	}
+	if (flock(sp->lockfd, LOCK_EX | LOCK_NB) == -1) {
+		n = (int)read(sp->lockfd, pid, sizeof(pid) - 1);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		warnx("%s is in use by another tel-batch%s%s%s", sp->dir,
+		    *pid ? " (pid " : "", pid, *pid ? ")" : "");
+		free(path);
+		return -1;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(sp->lockfd, 0) == -1 || pwrite(sp->lockfd, pid,
+	    (size_t)n, 0) != n)
+		warn("%s", path);
+	free(path);
+	return 0;
+}
+
+int
+spool_open(struct spool *sp, const char *dir)
+{
+	char real[PATH_MAX];
+
+	umask(077);
+	if (mkdir_0700(dir) == -1)
+		return -1;
+	if (realpath(dir, real) == NULL) {
+		warn("%s", dir);
+		return -1;
+	}
+	if ((sp->dir = strdup(real)) == NULL ||
+	    asprintf(&sp->open, "%s/open", real) == -1 ||
+	    asprintf(&sp->ready, "%s/ready", real) == -1)
+		return -1;
+	if (mkdir_0700(sp->open) == -1 || mkdir_0700(sp->ready) == -1)
+		return -1;
+	return take_lock(sp);
+}
+
+/* Reads the key, first time and error flag from a gzip header comment. */
+static int
+parse_comment(const char *c, char **key, int64_t *first, int *error)
+{
+	struct json_member m[] = {
+		{ "key", 3, 0, NULL, 0, 0 }, { "first", 5, 0, NULL, 0, 0 },
+		{ "error", 5, 0, NULL, 0, 0 },
+	};
+	struct json_error e;
+
+	if (json_scan(c, strlen(c), m, 3, &e) != JS_OBJECT ||
+	    m[0].type != JS_STRING || m[0].len == 0 || m[1].type != JS_NUMBER)
+		return -1;
+	if ((*key = malloc(m[0].len + 1)) == NULL)
+		return -1;
+	(*key)[json_unescape(m[0].val, m[0].len, *key)] = '\0';
+	*first = strtoll(m[1].val, NULL, 10);
+	*error = m[2].type == JS_TRUE;
+	return 0;
+}
+
+/*
+ * Decoded bytes of a salvaged file go, line by line, into a new batch
+ * under the same key; opened on the first bytes, when the gzip header
+ * (and so the key) is known.
+ */
+struct salvage {
+	struct spool	*sp;
+	struct batch	*b;
+	char		 comment[4096];
+	char		*line;		/* a line not yet ended */
+	size_t		 len, cap;
+	int		 bad_header;
+};
+
+static int
+salvage_append(struct salvage *s, const char *p, size_t n)
+{
+	char *np;
+
+	if (s->len + n > s->cap) {
+		if ((np = realloc(s->line, s->len + n + 4096)) == NULL)
+			return -1;
+		s->line = np;
+		s->cap = s->len + n + 4096;
+	}
+	memcpy(s->line + s->len, p, n);
+	s->len += n;
+	return 0;
+}
+
+static int
+salvage_sink(void *arg, const void *data, size_t n)
+{
+	struct salvage *s = arg;
+	const char *p = data, *nl;
+	char *key;
+	int64_t first;
+	int error;
+
+	if (s->b == NULL) {
+		if (parse_comment(s->comment, &key, &first, &error) == -1) {
+			s->bad_header = 1;
+			errno = EINVAL;
+			return -1;
+		}
+		s->b = batch_open(s->sp, key, error, first, key);
+		free(key);
+		if (s->b == NULL)
+			return -1;
+	}
+	while ((nl = memchr(p, '\n', n)) != NULL) {
+		if (salvage_append(s, p, (size_t)(nl - p)) == -1 ||
+		    batch_add(s->b, s->line, s->len, s->b->first) == -1)
+			return -1;
+		s->len = 0;
+		n -= (size_t)(nl + 1 - p);
+		p = nl + 1;
+	}
+	return salvage_append(s, p, n);
+}
+
+/* Re-seals what decodes of a file a crash left in open/, under its key. */
+static int
+salvage_file(struct spool *sp, const char *path)
+{
+	struct salvage s;
+	struct stat st;
+	int fd, rc;
+
+	memset(&s, 0, sizeof(s));
+	s.sp = sp;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		warn("%s", path);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	rc = gz_salvage(fd, salvage_sink, &s, s.comment, sizeof(s.comment));
+	close(fd);
+	if (rc == -1 || s.bad_header) {
+		warnx("%s: cannot salvage%s; left in place", path,
+		    s.bad_header ? " (not a tel-batch file)" : "");
+		batch_free(s.b);
+		free(s.line);
+		return -1;
+	}
+	if (s.len > 0)
+		warnx("%s: dropped %zu bytes of an unfinished last line", path,
+		    s.len);
+	free(s.line);
+	if (s.b != NULL) {
+		s.b->last = (int64_t)st.st_mtim.tv_sec * 1000 +
+		    st.st_mtim.tv_nsec / 1000000;
+		warnx("%s: salvaged %llu records into %s", path,
+		    (unsigned long long)s.b->records, s.b->key);
+		rc = batch_seal(sp, s.b, 0);
+		batch_free(s.b);
+		if (rc == -1)
+			return -1;
+	}
+	if (unlink(path) == -1) {
+		warn("%s", path);
+		return -1;
+	}
+	return 0;
+}
+
+struct count {
+	uint64_t	records, raw;
+};
+
+static int
+count_sink(void *arg, const void *p, size_t n)
+{
+	struct count *c = arg;
+	const char *s = p, *end = s + n;
+
+	c->raw += n;
+	while ((s = memchr(s, '\n', (size_t)(end - s))) != NULL) {
+		c->records++;
+		s++;
+	}
+	return 0;
+}
+
+static int
+hash_file(int fd, unsigned char *md)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char buf[65536];
+	unsigned int mdlen;
+	ssize_t n;
+	int rc = -1;
+
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    lseek(fd, 0, SEEK_SET) == -1)
+		goto out;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
+			goto out;
+	}
+	if (n == 0 && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1)
+		rc = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+/* Announces a sealed file found in ready/ again, as recovered. */
+static int
+announce(struct spool *sp, const char *path)
+{
+	struct count c = { 0, 0 };
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char comment[4096], *key = NULL;
+	struct stat st;
+	int64_t first, last;
+	int fd, error = 0, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		warn("%s", path);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	rc = gz_salvage(fd, count_sink, &c, comment, sizeof(comment));
+	last = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+	if (parse_comment(comment, &key, &first, &error) == -1)
+		first = last;
+	free(key);
+	if (rc != 1 || hash_file(fd, md) == -1) {
+		warnx("%s: not a complete gzip file; not announced", path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return manifest(sp, path, path + strlen(sp->ready) + 1, c.records,
+	    (uint64_t)st.st_size, c.raw, first, last, md, error, 1);
+}
+
+/* Calls fn for each regular file below dir, in name order per directory. */
+static int
+walk(struct spool *sp, const char *dir, int (*fn)(struct spool *,
+    const char *))
+{
+	struct dirent **ents;
+	char *path;
+	int n, i, rc = 0;
+
+	if ((n = scandir(dir, &ents, NULL, alphasort)) == -1) {
+		warn("%s", dir);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(ents[i]->d_name, ".") != 0 &&
+		    strcmp(ents[i]->d_name, "..") != 0 &&
+		    asprintf(&path, "%s/%s", dir, ents[i]->d_name) != -1) {
+			if (ents[i]->d_type == DT_DIR)
+				rc |= walk(sp, path, fn);
+			else if (ents[i]->d_type == DT_REG)
+				rc |= fn(sp, path);
+			free(path);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return rc;
+}
+
+int
+spool_recover(struct spool *sp)
+{
+	int rc = walk(sp, sp->open, salvage_file);
+
+	if (walk(sp, sp->ready, announce) == -1)
+		rc = -1;
+	return rc;
+}

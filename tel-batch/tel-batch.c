@@ -1,0 +1,621 @@
+/*
+ * tel-batch: NDJSON records in, sealed gzip batches in a spool directory
+ * out, one manifest line per batch on stdout.  See tel-batch(1).
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base64.h"
+#include "batch.h"
+#include "jsonscan.h"
+#include "ndjson.h"
+#include "number.h"
+#include "prefix.h"
+#include "rfc3339.h"
+
+#define MAX_FIELDS	16
+
+struct opts {
+	const char	*spool, *name, *time_field;
+	const char	*prefix, *error_prefix;
+	uint64_t	 max_bytes, max_compressed, max_records;
+	uint64_t	 max_age, sync;		/* ms */
+	uint64_t	 max_open, max_line;
+	int		 level, verbose;
+};
+
+struct stats {
+	uint64_t	lines, records, errors, empty;
+	int64_t		began;
+};
+
+struct ctx {
+	struct opts		 o;
+	struct spool		 sp;
+	struct prefix		 prefix, eprefix;
+	const char		*names[MAX_FIELDS];
+	size_t			 nnames;
+	struct json_member	 m[MAX_FIELDS + 1];	/* time field, keys */
+	size_t			 nm;
+	struct batch		**open;
+	size_t			 nopen;
+	char			 ident[4 * KEY_MAX];
+	char			*rec;		/* error records are built here */
+	size_t			 reccap;
+	struct stats		 st;
+	int			 failed;	/* spool or stdout trouble */
+};
+
+static volatile sig_atomic_t got_stop, got_seal;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP || sig == SIGUSR1)
+		got_seal = 1;
+	else
+		got_stop = 1;
+}
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: tel-batch [-hVv] -d spool [-l level] [--error-prefix prefix]\n"
+	    "                 [--max-age duration] [--max-bytes size]\n"
+	    "                 [--max-compressed size] [--max-line size]\n"
+	    "                 [--max-open n] [--max-records n] [--name name]\n"
+	    "                 [--prefix prefix] [--sync duration] [--time-field field]\n");
+}
+
+static void __attribute__((noreturn))
+bad_option(const char *opt, const char *arg, const char *why)
+{
+	warnx("%s %s: %s", opt, arg, why);
+	usage(stderr);
+	exit(2);
+}
+
+static uint64_t
+size_arg(const char *opt, const char *arg, uint64_t min)
+{
+	const char *errstr;
+	uint64_t v;
+
+	if (tel_parse_size(arg, &v, &errstr) == -1)
+		bad_option(opt, arg, errstr);
+	if (v < min)
+		bad_option(opt, arg, "too small");
+	return v;
+}
+
+static uint64_t
+duration_arg(const char *opt, const char *arg, uint64_t min)
+{
+	const char *errstr;
+	uint64_t v;
+
+	if (tel_parse_duration(arg, &v, &errstr) == -1)
+		bad_option(opt, arg, errstr);
+	if (v < min)
+		bad_option(opt, arg, "too short");
+	return v;
+}
+
+static uint64_t
+num_arg(const char *opt, const char *arg, long long min, long long max)
+{
+	const char *errstr;
+	long long v = tel_strtonum(arg, min, max, &errstr);
+
+	if (errstr != NULL)
+		bad_option(opt, arg, errstr);
+	return (uint64_t)v;
+}
+
+enum { OPT_ERROR_PREFIX = 256, OPT_MAX_AGE, OPT_MAX_BYTES, OPT_MAX_COMPRESSED,
+    OPT_MAX_LINE, OPT_MAX_OPEN, OPT_MAX_RECORDS, OPT_NAME, OPT_PREFIX,
+    OPT_SYNC, OPT_TIME_FIELD };
+
+static const struct option longopts[] = {
+	{ "error-prefix", required_argument, NULL, OPT_ERROR_PREFIX },
+	{ "help", no_argument, NULL, 'h' },
+	{ "level", required_argument, NULL, 'l' },
+	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
+	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
+	{ "max-compressed", required_argument, NULL, OPT_MAX_COMPRESSED },
+	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	{ "max-open", required_argument, NULL, OPT_MAX_OPEN },
+	{ "max-records", required_argument, NULL, OPT_MAX_RECORDS },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	{ "spool", required_argument, NULL, 'd' },
+	{ "sync", required_argument, NULL, OPT_SYNC },
+	{ "time-field", required_argument, NULL, OPT_TIME_FIELD },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+parse_args(int argc, char *argv[], struct opts *o)
+{
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "Vd:hl:v", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'V':
+			printf("tel-batch %s\n", TEL_VERSION);
+			exit(0);
+		case 'd':
+			o->spool = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'l':
+			o->level = (int)num_arg("-l", optarg, 0, 9);
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case OPT_ERROR_PREFIX:
+			o->error_prefix = optarg;
+			break;
+		case OPT_MAX_AGE:
+			o->max_age = duration_arg("--max-age", optarg, 1);
+			break;
+		case OPT_MAX_BYTES:
+			o->max_bytes = size_arg("--max-bytes", optarg, 1);
+			break;
+		case OPT_MAX_COMPRESSED:
+			o->max_compressed = size_arg("--max-compressed", optarg, 1);
+			break;
+		case OPT_MAX_LINE:
+			o->max_line = size_arg("--max-line", optarg, 1);
+			if (o->max_line > 256 * 1024 * 1024)
+				bad_option("--max-line", optarg, "too large");
+			break;
+		case OPT_MAX_OPEN:
+			o->max_open = num_arg("--max-open", optarg, 1, 4096);
+			break;
+		case OPT_MAX_RECORDS:
+			o->max_records = num_arg("--max-records", optarg, 1,
+			    LLONG_MAX);
+			break;
+		case OPT_NAME:
+			o->name = optarg;
+			if (*optarg == '\0' || strpbrk(optarg, "/\\%") != NULL ||
+			    strlen(optarg) > 64)
+				bad_option("--name", optarg,
+				    "must be 1-64 bytes without / \\ %");
+			break;
+		case OPT_PREFIX:
+			o->prefix = optarg;
+			break;
+		case OPT_SYNC:
+			o->sync = duration_arg("--sync", optarg, 1);
+			break;
+		case OPT_TIME_FIELD:
+			o->time_field = optarg;
+			break;
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind != argc)
+		bad_option("argument", argv[optind], "unexpected");
+	if (o->spool == NULL)
+		bad_option("-d", "", "the spool directory is required");
+}
+
+static void
+setup_prefixes(struct ctx *c)
+{
+	char err[256];
+	size_t i;
+
+	if (prefix_parse(c->o.prefix, 0, &c->prefix, c->names, &c->nnames,
+	    MAX_FIELDS, err, sizeof(err)) == -1)
+		bad_option("--prefix", c->o.prefix, err);
+	if (prefix_parse(c->o.error_prefix, 1, &c->eprefix, NULL, &c->nnames,
+	    0, err, sizeof(err)) == -1)
+		bad_option("--error-prefix", c->o.error_prefix, err);
+	c->nm = 0;
+	if (c->o.time_field != NULL) {
+		c->m[c->nm].key = c->o.time_field;
+		c->m[c->nm++].keylen = strlen(c->o.time_field);
+	}
+	for (i = 0; i < c->nnames; i++) {
+		c->m[c->nm].key = c->names[i];
+		c->m[c->nm++].keylen = strlen(c->names[i]);
+	}
+}
+
+/* Seals b and drops it from the open table (slot i). */
+static void
+seal_slot(struct ctx *c, size_t i)
+{
+	struct batch *b = c->open[i];
+
+	if (batch_seal(&c->sp, b, 1) == -1)
+		c->failed = 1;
+	batch_free(b);
+	c->open[i] = c->open[--c->nopen];
+}
+
+static void
+seal_all(struct ctx *c)
+{
+	while (c->nopen > 0)
+		seal_slot(c, c->nopen - 1);
+}
+
+static struct batch *
+find_batch(struct ctx *c, const char *ident, int error)
+{
+	size_t i;
+
+	for (i = 0; i < c->nopen; i++) {
+		if (c->open[i]->error == error &&
+		    strcmp(c->open[i]->ident, ident) == 0)
+			return c->open[i];
+	}
+	return NULL;
+}
+
+static size_t
+slot_of(struct ctx *c, const struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; c->open[i] != b; i++)
+		;
+	return i;
+}
+
+/* A batch to put the next record in, sealing what must be sealed first. */
+static struct batch *
+batch_for(struct ctx *c, const char *ident, int error, size_t len)
+{
+	struct batch *b = find_batch(c, ident, error);
+	size_t i, oldest;
+
+	if (b != NULL && c->o.max_bytes > 0 &&
+	    b->gz.raw + len + 1 > c->o.max_bytes) {
+		seal_slot(c, slot_of(c, b));	/* would overflow: seal first */
+		b = NULL;
+	}
+	if (b != NULL)
+		return b;
+	if (c->nopen == c->o.max_open) {
+		for (oldest = 0, i = 1; i < c->nopen; i++) {
+			if (c->open[i]->opened < c->open[oldest]->opened)
+				oldest = i;
+		}
+		seal_slot(c, oldest);
+	}
+	if ((b = batch_open(&c->sp, ident, error, tel_now_ms(), NULL)) == NULL)
+		return NULL;
+	c->open[c->nopen++] = b;
+	return b;
+}
+
+static int
+add_record(struct ctx *c, const char *ident, int error, const char *p,
+    size_t len, int64_t t)
+{
+	struct batch *b = batch_for(c, ident, error, len);
+
+	if (b == NULL || batch_add(b, p, len, t) == -1) {
+		warn("%s", b ? b->path : c->sp.open);
+		return -1;
+	}
+	if ((c->o.max_records > 0 && b->records >= c->o.max_records) ||
+	    (c->o.max_bytes > 0 && b->gz.raw >= c->o.max_bytes) ||
+	    (c->o.max_compressed > 0 &&
+	    gz_estimate(&b->gz) >= c->o.max_compressed))
+		seal_slot(c, slot_of(c, b));
+	return 0;
+}
+
+/*
+ * A record that cannot go into the lake goes into an error batch as a
+ * JSON object in Firehose's shape, its original bytes in rawData.
+ */
+static int
+error_record(struct ctx *c, const struct ndjson_line *l, int64_t now,
+    const char *code, const char *type, const char *fmt, ...)
+{
+	const char *why, *field = NULL;
+	char msg[512], esc[6 * sizeof(msg) + 2];
+	size_t need = BASE64_LEN(l->len) + sizeof(esc) + 256, o;
+	va_list ap;
+	int n;
+
+	c->st.errors++;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	warnx("line %llu: %s", (unsigned long long)l->lineno, msg);
+	if (need > c->reccap) {
+		free(c->rec);
+		if ((c->rec = malloc(need)) == NULL)
+			err(1, NULL);
+		c->reccap = need;
+	}
+	o = (size_t)sprintf(c->rec, "{\"errorCode\":\"%s\",\"errorMessage\":", code);
+	o += json_escape(msg, strlen(msg), c->rec + o);
+	o += (size_t)sprintf(c->rec + o, ",\"lineNumber\":%llu,"
+	    "\"arrivalTimestamp\":%lld,\"rawData\":\"",
+	    (unsigned long long)l->lineno, (long long)now);
+	o += base64_encode(l->ptr, l->len, c->rec + o);
+	o += (size_t)sprintf(c->rec + o, "\"");
+	if (l->too_long)
+		o += (size_t)sprintf(c->rec + o, ",\"rawBytes\":%llu,"
+		    "\"truncated\":true", (unsigned long long)l->total);
+	c->rec[o++] = '}';
+	if ((n = prefix_eval(&c->eprefix, now, NULL, type, c->ident,
+	    sizeof(c->ident), &why, &field)) == -1) {
+		warnx("--error-prefix: %s", why);
+		return -1;
+	}
+	c->ident[n] = '\0';
+	return add_record(c, c->ident, 1, c->rec, o, now);
+}
+
+/* The record's own time from --time-field: RFC 3339, or epoch ms. */
+static int
+record_time(const struct json_member *m, int64_t *t, const char **why)
+{
+	char buf[64];
+	size_t n;
+	const char *errstr;
+
+	if (m->type == JS_NUMBER) {
+		n = m->len < sizeof(buf) ? m->len : sizeof(buf) - 1;
+		memcpy(buf, m->val, n);
+		buf[n] = '\0';
+		*t = (int64_t)tel_strtonum(buf, 0, 253402300799999LL, &errstr);
+		*why = errstr ? "is not milliseconds since the epoch" : NULL;
+		return errstr ? -1 : 0;
+	}
+	if (m->type != JS_STRING) {
+		*why = m->type == JS_NONE ? "is missing" :
+		    "is not an RFC 3339 string";
+		return -1;
+	}
+	if (m->len >= sizeof(buf)) {
+		*why = "is not an RFC 3339 timestamp";
+		return -1;
+	}
+	n = m->escaped ? json_unescape(m->val, m->len, buf) : m->len;
+	if (!m->escaped)
+		memcpy(buf, m->val, n);
+	if (tel_rfc3339_parse(buf, n, t, why) == -1)
+		return -1;
+	if (*t < 0 || *t > 253402300799999LL) {
+		*why = "is outside years 1970-9999";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+process_line(struct ctx *c, const struct ndjson_line *l)
+{
+	struct json_error e;
+	const char *why, *field = NULL;
+	int64_t now, t;
+	int top, n;
+
+	c->st.lines++;
+	if (l->len == 0 && !l->too_long) {
+		c->st.empty++;
+		return 0;
+	}
+	now = tel_now_ms();
+	if (l->too_long)
+		return error_record(c, l, now, "LineTooLong", "processing-failed",
+		    "line of %llu bytes is longer than --max-line %llu",
+		    (unsigned long long)l->total,
+		    (unsigned long long)c->o.max_line);
+	top = json_scan(l->ptr, l->len, c->m, c->nm, &e);
+	if (top == -1 && !json_utf8_valid(l->ptr, l->len))
+		return error_record(c, l, now, "InvalidUTF8", "processing-failed",
+		    "invalid UTF-8");
+	if (top == -1)
+		return error_record(c, l, now, "InvalidJSON", "processing-failed",
+		    "invalid JSON: %s at byte %zu", e.msg, e.offset);
+	if (top != JS_OBJECT)
+		return error_record(c, l, now, "NotAnObject", "processing-failed",
+		    "a record must be a JSON object");
+	t = now;
+	if (c->o.time_field != NULL && record_time(&c->m[0], &t, &why) == -1)
+		return error_record(c, l, now, "InvalidTimeField",
+		    "partitioning-failed", "time field \"%s\" %s",
+		    c->o.time_field, why);
+	if ((n = prefix_eval(&c->prefix, t, c->m + (c->o.time_field != NULL),
+	    NULL, c->ident, sizeof(c->ident), &why, &field)) == -1) {
+		if (field == NULL)
+			return error_record(c, l, now, "PrefixTooLong",
+			    "partitioning-failed", "%s", why);
+		return error_record(c, l, now, "PartitionKeyError",
+		    "partitioning-failed", "partition key \"%s\" is %s", field,
+		    why);
+	}
+	c->ident[n] = '\0';
+	c->st.records++;
+	return add_record(c, c->ident, 0, l->ptr, l->len, t);
+}
+
+/* Seals batches past --max-age, syncs on --sync; returns ms to the next. */
+static int
+timers(struct ctx *c, int64_t *next_sync)
+{
+	int64_t now = tel_mono_ms(), wait = -1, left;
+	size_t i;
+	int dirty = 0;
+
+	for (i = c->nopen; i-- > 0;) {
+		if (now - c->open[i]->opened >= (int64_t)c->o.max_age)
+			seal_slot(c, i);
+	}
+	for (i = 0; i < c->nopen; i++)
+		dirty |= c->open[i]->gz.dirty;
+	if (now >= *next_sync) {
+		for (i = 0; i < c->nopen; i++) {
+			if (batch_sync(c->open[i]) == -1) {
+				warn("%s", c->open[i]->path);
+				c->failed = 1;
+			}
+		}
+		*next_sync = now + (int64_t)c->o.sync;
+		dirty = 0;
+	}
+	if (dirty)
+		wait = *next_sync - now;
+	for (i = 0; i < c->nopen; i++) {
+		left = c->open[i]->opened + (int64_t)c->o.max_age - now;
+		if (wait == -1 || left < wait)
+			wait = left;
+	}
+	return wait < 0 ? -1 : wait > INT_MAX ? INT_MAX : (int)wait;
+}
+
+/* Reads stdin until EOF, a stop signal, or trouble; seals on time. */
+static void
+run(struct ctx *c, struct ndjson_reader *r, const sigset_t *waitmask)
+{
+	struct ndjson_line l;
+	struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
+	struct timespec ts, *tp;
+	int64_t next_sync = tel_mono_ms() + (int64_t)c->o.sync;
+	int rc, wait;
+
+	while (!got_stop && !c->failed && !c->sp.out_failed) {
+		while ((rc = ndjson_next(r, &l)) == NDJSON_LINE) {
+			if (process_line(c, &l) == -1) {
+				c->failed = 1;
+				return;
+			}
+		}
+		if (rc == NDJSON_EOF)
+			return;
+		if (got_seal) {
+			got_seal = 0;
+			seal_all(c);
+		}
+		wait = timers(c, &next_sync);
+		ts.tv_sec = wait / 1000;
+		ts.tv_nsec = (long)(wait % 1000) * 1000000;
+		tp = wait >= 0 ? &ts : NULL;
+		if (ppoll(&pfd, 1, tp, waitmask) == -1) {
+			if (errno != EINTR)
+				err(1, "poll");
+			continue;
+		}
+		if (pfd.revents != 0 && ndjson_fill(r) == -1 && errno != EINTR &&
+		    errno != EAGAIN) {
+			warn("stdin");
+			c->failed = 1;
+		}
+	}
+}
+
+/* Signals arrive only inside ppoll, so none slips between check and wait. */
+static void
+setup_signals(sigset_t *waitmask)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1 };
+	struct sigaction sa;
+	sigset_t block;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		sigaction(sigs[i], &sa, NULL);
+		sigaddset(&block, sigs[i]);
+	}
+	signal(SIGPIPE, SIG_IGN);	/* a broken stdout is an error we report */
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+}
+
+static void
+summary(const struct ctx *c)
+{
+	fprintf(stderr, "{\"program\":\"tel-batch\",\"lines\":%llu,"
+	    "\"records\":%llu,\"errors\":%llu,\"empty\":%llu,"
+	    "\"batches\":%llu,\"error_batches\":%llu,\"raw_bytes\":%llu,"
+	    "\"bytes\":%llu,\"seconds\":%.3f}\n",
+	    (unsigned long long)c->st.lines, (unsigned long long)c->st.records,
+	    (unsigned long long)c->st.errors, (unsigned long long)c->st.empty,
+	    (unsigned long long)c->sp.sealed,
+	    (unsigned long long)c->sp.sealed_error,
+	    (unsigned long long)c->sp.raw, (unsigned long long)c->sp.bytes,
+	    (double)(tel_mono_ms() - c->st.began) / 1000);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ctx c = { .o = {
+		.name = "tel",
+		.prefix = "telemetry/year=!{timestamp:yyyy}/month=!{timestamp:MM}/"
+		    "day=!{timestamp:dd}/hour=!{timestamp:HH}/",
+		.error_prefix = "errors/!{firehose:error-output-type}/"
+		    "year=!{timestamp:yyyy}/month=!{timestamp:MM}/"
+		    "day=!{timestamp:dd}/",
+		.max_bytes = 128ULL << 20, .max_age = 300000, .sync = 1000,
+		.max_open = 64, .max_line = TEL_LINE_MAX_DEFAULT, .level = 6,
+	} };
+	struct ndjson_writer out;
+	struct ndjson_reader r;
+	sigset_t waitmask;
+
+	c.st.began = tel_mono_ms();
+	parse_args(argc, argv, &c.o);
+	setup_prefixes(&c);
+	if ((c.open = calloc(c.o.max_open, sizeof(*c.open))) == NULL ||
+	    ndjson_reader_init(&r, STDIN_FILENO, c.o.max_line) == -1 ||
+	    ndjson_writer_init(&out, STDOUT_FILENO, 0) == -1)
+		err(1, NULL);
+	if (tel_prng_seed_random(&c.sp.rng) == -1)
+		err(1, "getrandom");
+	c.sp.level = c.o.level;
+	c.sp.name = c.o.name;
+	c.sp.out = &out;
+	setup_signals(&waitmask);
+	if (spool_open(&c.sp, c.o.spool) == -1)
+		return 1;
+	if (spool_recover(&c.sp) == -1)
+		c.failed = 1;
+	run(&c, &r, &waitmask);
+	seal_all(&c);
+	if (c.o.verbose)
+		summary(&c);
+	if (!c.sp.out_failed && close(STDOUT_FILENO) == -1) {
+		warn("stdout");
+		c.failed = 1;
+	}
+	prefix_free(&c.prefix);
+	prefix_free(&c.eprefix);
+	ndjson_reader_free(&r);
+	ndjson_writer_free(&out);
+	free(c.open);
+	free(c.rec);
+	return c.failed || c.sp.out_failed ? 1 : 0;
+}
