@@ -46,7 +46,7 @@ LIB_OBJ =	$(LIB_SRC:%.c=$(B)/obj/%.o)
 LIBTEL =	$(B)/libtel.a
 
 tel-gen_LIBS =	-lm
-tel-batch_LIBS = $(libs_zlib) $(libs_openssl)
+tel-batch_LIBS = $(libs_zlib) $(libs_openssl) -lm
 
 UNIT_SRC =	$(wildcard t/unit/*.c)
 UNIT_BIN =	$(UNIT_SRC:t/unit/%.c=$(B)/t/unit-%)
@@ -57,7 +57,13 @@ BINS =		$(TOOLS:%=$(B)/bin/%)
 
 all: $(BINS)
 
-$(B)/obj/%.o: %.c
+# Objects depend on the flags and version they were built with.
+FLAGS_LINE =	$(CC) $(TEL_CPPFLAGS) $(CPPFLAGS) $(TEL_CFLAGS) $(CFLAGS) $(TEL_LDFLAGS)
+$(B)/flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(FLAGS_LINE)' | cmp -s - $@ || echo '$(FLAGS_LINE)' >$@
+
+$(B)/obj/%.o: %.c $(B)/flags
 	@mkdir -p $(@D)
 	$(CC) $(TEL_CPPFLAGS) $(CPPFLAGS) $(TEL_CFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -69,22 +75,22 @@ $(LIBTEL): $(LIB_OBJ)
 define tool_rule
 $$(B)/bin/$(1): $$(patsubst %.c,$$(B)/obj/%.o,$$(wildcard $(1)/*.c)) $$(LIBTEL)
 	@mkdir -p $$(@D)
-	$$(CC) $$(TEL_LDFLAGS) -o $$@ $$^ $$($(1)_LIBS) -lm
+	$$(CC) $$(TEL_LDFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$($(1)_LIBS) $$(LDLIBS)
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
 $(B)/t/unit-%: $(B)/obj/t/unit/%.o $(LIBTEL)
 	@mkdir -p $(@D)
-	$(CC) $(TEL_LDFLAGS) -o $@ $^ -lm
+	$(CC) $(TEL_LDFLAGS) -o $@ $^ -lm $(LDLIBS)
 
 # Fuzz targets link a driver of ours that replays files and random input;
 # "make fuzz" builds the same targets against libFuzzer with clang.
 fuzz-jsonscan_LIBS = $(libs_jansson)
 $(B)/t/fuzz-%: $(B)/obj/t/fuzz/fuzz-%.o $(B)/obj/t/fuzz/driver.o $(LIBTEL)
 	@mkdir -p $(@D)
-	$(CC) $(TEL_LDFLAGS) -o $@ $^ $(fuzz-$*_LIBS) -lm
+	$(CC) $(TEL_LDFLAGS) -o $@ $^ $(fuzz-$*_LIBS) -lm $(LDLIBS)
 
-$(B)/obj/t/fuzz/driver.o: t/fuzz/driver.c
+$(B)/obj/t/fuzz/driver.o: t/fuzz/driver.c $(B)/flags
 	@mkdir -p $(@D)
 	$(CC) $(TEL_CPPFLAGS) $(CPPFLAGS) $(TEL_CFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -117,6 +123,9 @@ deps:
 	sh .ci/deps.sh
 
 install: $(BINS)
+ifeq ($(SANITIZE),1)
+	@echo "make install: refusing to install a SANITIZE=1 build" >&2; exit 1
+endif
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 0644 $(TOOLS:%=man/%.1) $(DESTDIR)$(MANDIR)/man1
@@ -129,6 +138,6 @@ clean:
 
 .SECONDARY:
 
-.PHONY: all test test-bins bench fuzz lint deps install uninstall clean
+.PHONY: all test FORCE test-bins bench fuzz lint deps install uninstall clean
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -14,6 +14,7 @@ ndjson_reader_init(struct ndjson_reader *r, int fd, size_t max)
 	memset(r, 0, sizeof(*r));
 	r->fd = fd;
 	r->max = max > 0 ? max : TEL_LINE_MAX_DEFAULT;
+	r->chunk = READ_CHUNK;
 	r->cap = READ_CHUNK * 2;
 	if ((r->buf = malloc(r->cap)) == NULL)
 		return -1;
@@ -109,14 +110,17 @@ ndjson_next(struct ndjson_reader *r, struct ndjson_line *line)
 	return NDJSON_LINE;
 }
 
-/* Makes room for one READ_CHUNK after end, moving or growing the buffer. */
+/*
+ * Makes room for one chunk after end, moving or growing the buffer; it
+ * never needs more than a line's limit, its newline and one chunk.
+ */
 static int
 make_room(struct ndjson_reader *r)
 {
-	size_t used = r->end - r->start, need;
+	size_t used = r->end - r->start, need, ncap;
 	char *nbuf;
 
-	if (r->cap - r->end >= READ_CHUNK)
+	if (r->cap - r->end >= r->chunk)
 		return 0;
 	if (r->start > 0) {
 		memmove(r->buf, r->buf + r->start, used);
@@ -124,13 +128,16 @@ make_room(struct ndjson_reader *r)
 		r->consume = r->consume > r->start ? r->consume - r->start : 0;
 		r->end = used;
 		r->start = 0;
-		if (r->cap - r->end >= READ_CHUNK)
+		if (r->cap - r->end >= r->chunk)
 			return 0;
 	}
-	need = r->end + READ_CHUNK;
-	if ((nbuf = realloc(r->buf, need > r->cap * 2 ? need : r->cap * 2)) == NULL)
+	need = r->end + r->chunk;
+	ncap = r->cap * 2 > need ? r->cap * 2 : need;
+	if (ncap > r->max + 1 + r->chunk && need <= r->max + 1 + r->chunk)
+		ncap = r->max + 1 + r->chunk;
+	if ((nbuf = realloc(r->buf, ncap)) == NULL)
 		return -1;
-	r->cap = need > r->cap * 2 ? need : r->cap * 2;
+	r->cap = ncap;
 	r->buf = nbuf;
 	return 0;
 }
@@ -144,7 +151,7 @@ ndjson_fill(struct ndjson_reader *r)
 		return 0;
 	if (make_room(r) == -1)
 		return -1;
-	n = read(r->fd, r->buf + r->end, r->cap - r->end);
+	n = read(r->fd, r->buf + r->end, r->chunk);
 	if (n == 0)
 		r->eof = 1;
 	else if (n > 0)
@@ -195,7 +202,8 @@ write_all(struct ndjson_writer *w, const char *p, size_t n, size_t *done)
 	for (*done = 0; *done < n; *done += (size_t)k) {
 		k = write(w->fd, p + *done, n - *done);
 		if (k == -1) {
-			if (errno == EINTR) {
+			if (errno == EINTR &&
+			    (w->interrupt == NULL || !*w->interrupt)) {
 				k = 0;
 				continue;
 			}

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #define TEL_LINE_MAX_DEFAULT	(1024 * 1024)	/* bytes, newline excluded */
@@ -27,6 +28,7 @@ struct ndjson_reader {
 	size_t		 cap, start, end, scan;
 	size_t		 max;		/* line length limit */
 	size_t		 consume;	/* where the next line starts */
+	size_t		 chunk;		/* bytes asked of each read(2) */
 	uint64_t	 lineno;
 	uint64_t	 skipped;	/* bytes of an overlong line dropped */
 	int		 skipping, eof;
@@ -52,6 +54,8 @@ int	ndjson_read(struct ndjson_reader *, struct ndjson_line *);
 
 struct ndjson_writer {
 	int		 fd;
+	/* if set and nonzero when a write is interrupted, give up (EINTR) */
+	const volatile sig_atomic_t *interrupt;
 	char		*buf;
 	size_t		 len, cap;
 	uint64_t	 bytes;		/* written to fd so far */

@@ -128,6 +128,7 @@ int
 tel_parse_duration(const char *s, uint64_t *out, const char **errstr)
 {
 	uint64_t total = 0, n, unit, part;
+	const char *start = s;
 
 	*errstr = NULL;
 	if (s == NULL || *s == '\0') {
@@ -135,9 +136,11 @@ tel_parse_duration(const char *s, uint64_t *out, const char **errstr)
 		return -1;
 	}
 	while (*s != '\0') {
+		const char *comp = s;
+
 		if (digits(&s, &n, errstr) == -1)
 			return -1;
-		if (*s == '\0' && total == 0)
+		if (*s == '\0' && comp == start)
 			unit = 1000;	/* a bare number is seconds */
 		else if ((unit = duration_unit(&s)) == 0) {
 			*errstr = "invalid unit (use ms, s, m, h, d or w)";
@@ -163,7 +166,8 @@ tel_parse_real(const char *s, double min, double max, double *out,
 	double v;
 
 	*errstr = NULL;
-	if (s == NULL || *s == '\0' || isspace((unsigned char)*s)) {
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s) ||
+	    strpbrk(s, "xX") != NULL) {	/* decimal only, no hex floats */
 		*errstr = "invalid";
 		return -1;
 	}

@@ -192,7 +192,7 @@ tel_rfc3339_parse(const char *s, size_t len, int64_t *out, const char **errstr)
 	    (sec = get_digits(s, len, &i, 2)) < 0)
 		return -1;
 	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
-	    h > 23 || mi > 59 || sec > 60) {
+	    h > 23 || mi > 59 || sec > 60 || (sec == 60 && mi != 59)) {
 		*errstr = "timestamp field out of range";
 		return -1;
 	}

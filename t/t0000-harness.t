@@ -90,8 +90,3 @@ test_expect_success 'each script gets its own scratch directory, removed on succ
 '
 
 test_done
-	EOF
-	true
-'
-
-test_done

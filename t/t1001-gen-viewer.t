@@ -5,7 +5,7 @@ test_description='tel-gen viewer schema, session invariants and distributions'
 START_MS=1795370400000	# 2026-11-22T18:00:00Z
 CHECK="python3 $TEL_SRC/t/py/check_gen.py"
 
-test_expect_success PYTHON3 'the checker itself rejects broken streams' '
+test_expect_success 'the checker itself rejects broken streams' '
 	tel-gen -n 2000 -s 5 --start $START_MS >good &&
 	$CHECK viewer --start $START_MS <good >/dev/null &&
 	sed "5s/\"quality\":\"[0-9]*p\"/\"quality\":\"240p\"/" good >q &&
@@ -22,7 +22,7 @@ test_expect_success PYTHON3 'the checker itself rejects broken streams' '
 	test_must_fail $CHECK viewer --start $((START_MS - 1000)) <good >/dev/null
 '
 
-test_expect_success PYTHON3 '200,000 events: 24 typed fields, sessions consistent' '
+test_expect_success '200,000 events: 24 typed fields, sessions consistent' '
 	tel-gen -n 200000 -s 11 --start $START_MS >events &&
 	$CHECK viewer --start $START_MS <events >summary &&
 	cat summary
@@ -33,7 +33,7 @@ share() {
 	python3 -c "import json; d = json.load(open(\"summary\")); print($1)"
 }
 
-test_expect_success PYTHON3 'device, country and event mixes are plausible' '
+test_expect_success 'device, country and event mixes are plausible' '
 	test $(share "d[\"device_type\"][\"smart_tv\"] > 0.2") = True &&
 	test $(share "d[\"device_type\"][\"game_console\"] < 0.12") = True &&
 	test $(share "d[\"country\"][\"US\"] > 0.25") = True &&
@@ -47,20 +47,20 @@ test_expect_success PYTHON3 'device, country and event mixes are plausible' '
 	done
 '
 
-test_expect_success PYTHON3 'title popularity is skewed, sessions are many' '
+test_expect_success 'title popularity is skewed, sessions are many' '
 	test $(share "d[\"top1pct_title_share\"] > 0.15") = True &&
 	test $(share "d[\"sessions\"] > 2000") = True &&
 	test $(share "d[\"transitions\"] > 150000") = True
 '
 
-test_expect_success PYTHON3 'cardinality knobs bound customers and titles' '
+test_expect_success 'cardinality knobs bound customers and titles' '
 	tel-gen -n 20000 -s 2 --customers 10 --titles 3 >small &&
 	$CHECK viewer <small >/dev/null &&
 	test $(grep -o "\"customer_id\":\"[^\"]*\"" small | sort -u | wc -l) -le 10 &&
 	test $(grep -o "\"title_id\":\"[^\"]*\"" small | sort -u | wc -l) -le 3
 '
 
-test_expect_success PYTHON3 'a customer keeps one home across sessions' '
+test_expect_success 'a customer keeps one home across sessions' '
 	grep -o "\"customer_id\":\"[^\"]*\".*\"timezone\":\"[^\"]*\"" events |
 	sed "s/\"session_id\":\"[^\"]*\",\"title_id\":\"[^\"]*\",\"title_duration_seconds\":[0-9]*,\"device_type\":\"[^\"]*\",\"device_os\":\"[^\"]*\",\"app_version\":\"[^\"]*\",\"connection\":\"[^\"]*\",\"cdn\":\"[^\"]*\",//" |
 	sort -u >homes &&

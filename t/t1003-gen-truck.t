@@ -5,7 +5,7 @@ test_description='tel-gen --schema truck: fields, ranges, health status'
 START_MS=1795370400000
 CHECK="python3 $TEL_SRC/t/py/check_gen.py"
 
-test_expect_success PYTHON3 'the checker catches a wrong health status' '
+test_expect_success 'the checker catches a wrong health status' '
 	tel-gen --schema truck -n 500 -s 4 >good &&
 	$CHECK truck <good >/dev/null &&
 	sed "3s/\"health_status\":\"[A-Z]*\"/\"health_status\":\"BROKEN\"/" good >bad &&
@@ -13,13 +13,13 @@ test_expect_success PYTHON3 'the checker catches a wrong health status' '
 	test_grep "health_status BROKEN" err
 '
 
-test_expect_success PYTHON3 '100,000 readings: fields, ranges, status from the table' '
+test_expect_success '100,000 readings: fields, ranges, status from the table' '
 	tel-gen --schema truck -n 100000 -s 9 --start $START_MS >trucks &&
 	$CHECK truck --start $START_MS <trucks >summary &&
 	cat summary
 '
 
-test_expect_success PYTHON3 'all three statuses occur, NORMAL most' '
+test_expect_success 'all three statuses occur, NORMAL most' '
 	python3 -c "
 import json
 s = json.load(open(\"summary\"))[\"status\"]

@@ -8,7 +8,7 @@ now_ms() {
 	python3 -c "import time; print(int(time.time() * 1000))"
 }
 
-test_expect_success PYTHON3 '-r 200 -d 2s: about 400 events in real time' '
+test_expect_success '-r 200 -d 2s: about 400 events in real time' '
 	before=$(now_ms) &&
 	tel-gen -r 200 -d 2s >out &&
 	after=$(now_ms) &&

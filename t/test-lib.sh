@@ -254,5 +254,4 @@ test_done() {
 	exit 0
 }
 
-test_lazy_prereq PYTHON3 'python3 -c "import json"'
 test_lazy_prereq DEV_FULL 'test -w /dev/full'

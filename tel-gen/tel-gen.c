@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,7 +30,7 @@ struct config {
 	double			 rate;		/* events/s; 0: unpaced */
 	uint64_t		 duration_ms;
 	double			 corrupt;
-	int			 seeded, verbose, have_count;
+	int			 seeded, verbose, have_count, have_start;
 	uint64_t		 seed;
 };
 
@@ -44,6 +45,25 @@ static void
 on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+/* SIGINT and SIGTERM stop the run, unless they were ignored on entry. */
+static void
+setup_signals(sigset_t *waitmask)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	struct sigaction sa, old;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < 2; i++) {
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
+	sigprocmask(SIG_BLOCK, NULL, waitmask);
 }
 
 static void
@@ -82,7 +102,8 @@ time_arg(const char *arg)
 	int64_t ms;
 
 	if (arg[0] >= '0' && arg[0] <= '9' && strchr(arg, '-') == NULL)
-		return (int64_t)num_arg("--start", arg, 0, 253402300799999LL);
+		return (int64_t)num_arg("--start", arg, WINDOW_MS,
+		    253402300799999LL);
 	if (tel_rfc3339_parse(arg, strlen(arg), &ms, &errstr) == -1)
 		bad_option("--start", arg, errstr);
 	if (ms < WINDOW_MS || ms > 253402300799999LL)
@@ -154,7 +175,7 @@ parse_args(int argc, char *argv[], struct config *c)
 			break;
 		case OPT_CUSTOMERS:
 			c->opts.customers = num_arg("--customers", optarg, 1,
-			    100000000);
+			    99999999);
 			break;
 		case OPT_SCHEMA:
 			if (strcmp(optarg, "viewer") == 0)
@@ -167,16 +188,17 @@ parse_args(int argc, char *argv[], struct config *c)
 			break;
 		case OPT_SESSIONS:
 			c->opts.sessions = num_arg("--sessions", optarg, 1,
-			    1000000);
+			    MAX_SESSIONS);
 			break;
 		case OPT_START:
 			c->start_ms = time_arg(optarg);
+			c->have_start = 1;
 			break;
 		case OPT_TITLES:
-			c->opts.titles = num_arg("--titles", optarg, 1, 1000000);
+			c->opts.titles = num_arg("--titles", optarg, 1, 999999);
 			break;
 		case OPT_TRUCKS:
-			c->opts.trucks = num_arg("--trucks", optarg, 1, 1000000);
+			c->opts.trucks = num_arg("--trucks", optarg, 1, 99999);
 			break;
 		default:
 			usage(stderr);
@@ -210,7 +232,7 @@ configure(struct config *c, struct tel_prng *rng)
 	if (!c->have_count)	/* like the scheduled generator it replaces */
 		c->count = c->rate > 0 ? UINT64_MAX :
 		    2000 + tel_prng_below(rng, 23001);
-	if (c->start_ms == 0)
+	if (!c->have_start)
 		c->start_ms = tel_now_ms();
 	if (c->opts.sessions == 0)
 		c->opts.sessions = default_sessions(c->rate > 0 ? c->rate :
@@ -257,10 +279,42 @@ run_unpaced(const struct config *c, void *m, struct tel_prng *rng,
 	return 0;
 }
 
+/*
+ * Sleeps until the monotonic time due; -1 if a stop signal came first.
+ * Signals are blocked between the check and the wait, so none is missed.
+ */
+static int
+wait_until(const struct timespec *due, const sigset_t *waitmask)
+{
+	struct timespec now, left;
+	sigset_t block, old;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	for (;;) {
+		if (stop_signal)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left.tv_sec = due->tv_sec - now.tv_sec;
+		left.tv_nsec = due->tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_sec--;
+			left.tv_nsec += 1000000000L;
+		}
+		if (left.tv_sec < 0)
+			break;
+		ppoll(NULL, 0, &left, waitmask);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return stop_signal ? -1 : 0;
+}
+
 /* Paced: event k is due k/rate seconds after the start, stamped in real time. */
 static int
 run_paced(const struct config *c, void *m, struct tel_prng *rng,
-    struct ndjson_writer *w, struct stats *st)
+    struct ndjson_writer *w, struct stats *st, const sigset_t *waitmask)
 {
 	struct timespec t0, due;
 	int64_t last = 0, now;
@@ -280,8 +334,7 @@ run_paced(const struct config *c, void *m, struct tel_prng *rng,
 		}
 		if (ndjson_flush(w) == -1)	/* consumers see events on time */
 			return -1;
-		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due,
-		    NULL) != 0 && stop_signal)
+		if (wait_until(&due, waitmask) == -1)
 			break;
 		now = tel_now_ms();
 		if (now < last)		/* the wall clock stepped back */
@@ -313,29 +366,25 @@ main(int argc, char *argv[])
 	struct config c = { .model = &viewer_model, .opts = { 100000, 5000,
 	    50, 0 } };
 	struct stats st = { 0, 0, tel_mono_ms() };
-	struct sigaction sa;
 	struct ndjson_writer w;
+	sigset_t waitmask;
 	struct tel_prng rng;
 	void *m;
 	int rc;
 
 	parse_args(argc, argv, &c);
 	configure(&c, &rng);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
+	setup_signals(&waitmask);
 	if (ndjson_writer_init(&w, STDOUT_FILENO, 0) == -1)
 		err(1, NULL);
+	w.interrupt = &stop_signal;	/* a stop ends even a blocked write */
 	if ((m = c.model->init(&c.opts, &rng, c.start_ms - WINDOW_MS)) == NULL)
 		err(1, NULL);
-	rc = c.rate > 0 ? run_paced(&c, m, &rng, &w, &st) :
+	rc = c.rate > 0 ? run_paced(&c, m, &rng, &w, &st, &waitmask) :
 	    run_unpaced(&c, m, &rng, &w, &st);
 	if (rc == 0)
 		rc = ndjson_flush(&w);
-	if (rc == -1 && errno != EPIPE)
+	if (rc == -1 && errno != EPIPE && !(errno == EINTR && stop_signal))
 		warn("stdout");
 	if (rc == 0 && close(STDOUT_FILENO) == -1) {
 		warn("stdout");
@@ -345,5 +394,10 @@ main(int argc, char *argv[])
 		summary(&c, &st, &w);
 	c.model->fini(m);
 	ndjson_writer_free(&w);
+	if (stop_signal && (c.have_count || c.duration_ms > 0 || c.rate == 0)) {
+		/* cut short: die of the signal, so the caller knows */
+		signal(stop_signal, SIG_DFL);
+		raise(stop_signal);
+	}
 	return rc == 0 ? 0 : 1;
 }

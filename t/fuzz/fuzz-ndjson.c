@@ -1,6 +1,7 @@
 /*
  * Fuzz target: the NDJSON line reader, over a memory file, with a small
- * limit so overlong lines are common.  The lines it returns must tile
+ * limit so overlong lines are common and small reads so lines straddle
+ * them (compaction, growth and skipping across reads all get exercised).  The lines it returns must tile
  * the input exactly: contents, lengths and newlines add up.
  */
 #include <stdint.h>
@@ -25,6 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd == -1 || write(fd, data, size) != (ssize_t)size ||
 	    lseek(fd, 0, SEEK_SET) == -1 || ndjson_reader_init(&r, fd, limit))
 		abort();
+	r.chunk = size > 1 ? 1 + data[1] % 97 : 7;
 	while ((rc = ndjson_read(&r, &l)) == NDJSON_LINE) {
 		if (l.len > limit || (l.too_long != (l.total > limit)) ||
 		    (!l.too_long && l.len != l.total) ||

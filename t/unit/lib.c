@@ -99,6 +99,7 @@ test_durations(void)
 	dur_case("s", 0, "invalid");
 	dur_case("5x", 0, "invalid unit");
 	dur_case("1h30", 0, "invalid unit");
+	dur_case("0h30", 0, "invalid unit");
 	dur_case("-5s", 0, "invalid");
 	dur_case("999999999999999999d", 0, "too large");
 }
@@ -116,6 +117,7 @@ test_real(void)
 	ok(tel_parse_real("nan", 0, 1, &v, &e) == -1, "real rejects nan");
 	ok(tel_parse_real("inf", 0, 1e300, &v, &e) == -1, "real rejects inf");
 	ok(tel_parse_real("0.5x", 0, 1, &v, &e) == -1, "real trailing junk");
+	ok(tel_parse_real("0x1p-2", 0, 1, &v, &e) == -1, "real rejects hex");
 }
 
 static void
@@ -165,6 +167,7 @@ test_rfc3339(void)
 	parse_case("2023-12-31T19:00:00-05:00", 1704067200000LL, 0);
 	parse_case("2000-02-29T00:00:00Z", 951782400000LL, 0);
 	parse_case("2016-12-31T23:59:60Z", 1483228799000LL, 0);
+	parse_case("2016-12-31T12:34:60Z", 0, 1);
 	parse_case("2001-02-29T00:00:00Z", 0, 1);
 	parse_case("2024-13-01T00:00:00Z", 0, 1);
 	parse_case("2024-01-01T24:00:00Z", 0, 1);
@@ -329,8 +332,11 @@ test_writer(void)
 	ok(ndjson_flush(&w) == -1 && errno == ENOSPC,
 	    "flush reports ENOSPC");
 	ok(w.len == 4, "unwritten bytes kept for a retry");
-	ok(ndjson_put_line(&w, big, sizeof(big)) == -1,
-	    "write-through of a line larger than the buffer reports errors");
+	ndjson_writer_free(&w);
+	ndjson_writer_init(&w, fd, 64);
+	ok(ndjson_put_line(&w, big, sizeof(big)) == -1 && errno == ENOSPC &&
+	    w.len == 0, "write-through of a line larger than the buffer "
+	    "reports errors");
 	ndjson_writer_free(&w);
 	close(fd);
 }
