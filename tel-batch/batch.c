@@ -234,12 +234,18 @@ int
 batch_seal(struct spool *sp, struct batch *b, int announce)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
+	struct timespec times[2];
 	unsigned int mdlen;
 	char *file;
 	int rc;
 
-	if (gz_finish(&b->gz) == -1 || fsync(b->fd) == -1 ||
-	    close(b->fd) == -1) {
+	/* the file's mtime keeps the last record's time for a restart */
+	times[0].tv_sec = 0;
+	times[0].tv_nsec = UTIME_NOW;
+	times[1].tv_sec = b->last / 1000;
+	times[1].tv_nsec = (long)(b->last % 1000) * 1000000;
+	if (gz_finish(&b->gz) == -1 || futimens(b->fd, times) == -1 ||
+	    fsync(b->fd) == -1 || close(b->fd) == -1) {
 		warn("%s", b->path);
 		b->fd = -1;
 		return -1;

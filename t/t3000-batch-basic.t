@@ -1,0 +1,74 @@
+#!/bin/sh
+test_description='tel-batch: usage, round trip, manifest, spool layout'
+. "$(dirname "$0")/test-lib.sh"
+
+CHECK="python3 $TEL_SRC/t/py/check_batch.py"
+
+for bad in "" "-d" "-d s -l 10" "-d s --max-bytes 12Q" "-d s --max-age 0s" \
+    "-d s --prefix x/!{bogus:y}/" "-d s --prefix !{timestamp:yyyyQ}" \
+    "-d s --prefix !{firehose:error-output-type}" \
+    "-d s --error-prefix !{partitionKeyFromQuery:a}" "-d s --name a/b" \
+    "-d s --max-open 0" "-d s extra"; do
+	test_expect_success "bad usage '$bad': exit 2 with the reason" "
+		test_expect_code 2 tel-batch $bad </dev/null >out 2>err &&
+		test_must_be_empty out &&
+		test_grep '^tel-batch: ' err &&
+		test_grep '^usage: tel-batch' err
+	"
+done
+
+test_expect_success 'a round trip: every record lands once, in order, manifest true' '
+	tel-gen -n 20000 -s 1 >in &&
+	tel-batch -d spool <in >manifest &&
+	test_line_count = 1 manifest &&
+	$CHECK manifest in spool >summary &&
+	test_grep "\"records\": 20000" summary &&
+	f=$(python3 -c "import json; print(json.load(open(\"manifest\"))[\"file\"])") &&
+	gzip -dc "$f" >out &&
+	test_cmp in out
+'
+
+test_expect_success 'the default key is Firehose-style, by arrival hour' '
+	grep -E "\"key\":\"telemetry/year=[0-9]{4}/month=[0-9]{2}/day=[0-9]{2}/hour=[0-9]{2}/tel-[0-9]{4}(-[0-9]{2}){5}-[0-9a-f]{16}\.gz\"" manifest
+'
+
+test_expect_success 'the manifest sha256 is the file'"'"'s, as sha256sum sees it' '
+	f=$(python3 -c "import json; print(json.load(open(\"manifest\"))[\"file\"])") &&
+	sha=$(sha256sum "$f" | cut -d" " -f1) &&
+	test_grep "\"sha256\":\"$sha\"" manifest
+'
+
+test_expect_success 'spool files are 0600, directories 0700, open/ empty after exit' '
+	test -z "$(find spool -type f ! -perm 600)" &&
+	test -z "$(find spool -type d ! -perm 700)" &&
+	test -z "$(ls spool/open)"
+'
+
+test_expect_success 'empty input seals nothing and exits 0' '
+	tel-batch -d spool2 </dev/null >m2 &&
+	test_must_be_empty m2
+'
+
+test_expect_success 'empty lines are skipped and counted; -v sums up' '
+	printf "{\"a\":1}\n\n\n{\"a\":2}\n" >in3 &&
+	tel-batch -v -d spool3 <in3 >m3 2>err &&
+	test_grep "\"lines\":4,\"records\":2,\"errors\":0,\"empty\":2,\"batches\":1" err
+'
+
+test_expect_success 'an unterminated last line is a record too' '
+	printf "{\"a\":1}\n{\"b\":2}" | tel-batch -d spool4 >m4 &&
+	f=$(python3 -c "import json; print(json.load(open(\"m4\"))[\"file\"])") &&
+	printf "{\"a\":1}\n{\"b\":2}\n" >expect &&
+	gzip -dc "$f" >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success '-l sets the gzip level' '
+	tel-batch -l 1 -d s1 <in >m1 &&
+	tel-batch -l 9 -d s9 <in >m9 &&
+	b1=$(python3 -c "import json; print(json.load(open(\"m1\"))[\"bytes\"])") &&
+	b9=$(python3 -c "import json; print(json.load(open(\"m9\"))[\"bytes\"])") &&
+	test $b9 -lt $b1
+'
+
+test_done
