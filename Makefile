@@ -99,8 +99,12 @@ test-bins: $(BINS) $(UNIT_BIN) $(FUZZ_BIN)
 test: test-bins
 	TEL_BUILD=$(abspath $(B)) $(PROVE) $(PROVE_FLAGS) t/
 
-bench: $(BINS)
-	@for b in t/bench/*.sh; do TEL_BUILD=$(abspath $(B)) sh $$b || exit 1; done
+$(B)/t/bench-scan: $(B)/obj/t/bench/scan.o $(LIBTEL)
+	@mkdir -p $(@D)
+	$(CC) $(TEL_LDFLAGS) -o $@ $^ $(libs_jansson) $(LDLIBS)
+
+bench: $(BINS) $(B)/t/bench-scan
+	@for b in t/bench/*.sh; do echo; TEL_BUILD=$(abspath $(B)) sh $$b || exit 1; done
 
 FUZZ_CC ?=	clang
 FUZZ_TIME ?=	60

@@ -19,8 +19,8 @@ struct gz_writer {
 	gz_header	 head;
 	gz_sink		 sink;
 	void		*arg;
-	unsigned char	*out;
-	size_t		 outcap;
+	unsigned char	*out, *in;		/* in: input not yet deflated */
+	size_t		 outcap, incap, inlen;
 	uint64_t	 raw;		/* bytes taken in */
 	uint64_t	 packed;	/* bytes handed to the sink */
 	uint64_t	 in_at_out;	/* input consumed at the last output */
