@@ -86,10 +86,14 @@ $(B)/t/unit-%: $(B)/obj/t/unit/%.o $(LIBTEL)
 # Fuzz targets link a driver of ours that replays files and random input;
 # "make fuzz" builds the same targets against libFuzzer with clang.
 fuzz-jsonscan_LIBS = $(libs_jansson)
-$(B)/t/fuzz-%: $(B)/obj/t/fuzz/fuzz-%.o $(B)/obj/t/fuzz/driver.o $(LIBTEL)
+fuzz-gzip_LIBS = $(libs_zlib)
+fuzz-prefix_OBJ = $(B)/obj/tel-batch/prefix.o
+.SECONDEXPANSION:
+$(B)/t/fuzz-%: $(B)/obj/t/fuzz/fuzz-%.o $$(fuzz-$$*_OBJ) $(B)/obj/t/fuzz/driver.o $(LIBTEL)
 	@mkdir -p $(@D)
 	$(CC) $(TEL_LDFLAGS) -o $@ $^ $(fuzz-$*_LIBS) -lm $(LDLIBS)
 
+$(B)/obj/t/fuzz/fuzz-prefix.o: CPPFLAGS += -Itel-batch
 $(B)/obj/t/fuzz/driver.o: t/fuzz/driver.c $(B)/flags
 	@mkdir -p $(@D)
 	$(CC) $(TEL_CPPFLAGS) $(CPPFLAGS) $(TEL_CFLAGS) $(CFLAGS) -c -o $@ $<
@@ -112,9 +116,10 @@ fuzz:
 	@mkdir -p build/fuzz
 	@for f in $(FUZZ_SRC); do \
 		n=$$(basename $$f .c); \
-		$(FUZZ_CC) -std=c11 -g -O1 $(TEL_CPPFLAGS) \
+		$(FUZZ_CC) -std=c11 -g -O1 $(TEL_CPPFLAGS) -Itel-batch \
 		    -fsanitize=fuzzer,address,undefined -o build/fuzz/$$n \
-		    $$f $(LIB_SRC) $(libs_jansson) -lm || exit 1; \
+		    $$f $(LIB_SRC) tel-batch/prefix.c $(libs_jansson) \
+		    $(libs_zlib) -lm || exit 1; \
 		mkdir -p build/fuzz/$$n.corpus; \
 		build/fuzz/$$n -max_total_time=$(FUZZ_TIME) \
 		    build/fuzz/$$n.corpus t/fuzz/corpus/$${n#fuzz-} || exit 1; \

@@ -36,6 +36,7 @@ struct batch {
 };
 
 int	spool_open(struct spool *, const char *);
+void	spool_close(struct spool *);
 int	spool_recover(struct spool *);
 
 struct batch	*batch_open(struct spool *, const char *, int, int64_t,

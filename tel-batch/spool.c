@@ -82,6 +82,18 @@ spool_open(struct spool *sp, const char *dir)
 	return take_lock(sp);
 }
 
+/* Releases the lock and the paths. */
+void
+spool_close(struct spool *sp)
+{
+	if (sp->lockfd > 0)
+		close(sp->lockfd);
+	free(sp->dir);
+	free(sp->open);
+	free(sp->ready);
+	sp->dir = sp->open = sp->ready = NULL;
+}
+
 /* Reads the key, first time and error flag from a gzip header comment. */
 static int
 parse_comment(const char *c, char **key, int64_t *first, int *error)

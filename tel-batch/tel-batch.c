@@ -599,8 +599,10 @@ main(int argc, char *argv[])
 	c.sp.name = c.o.name;
 	c.sp.out = &out;
 	setup_signals(&waitmask);
-	if (spool_open(&c.sp, c.o.spool) == -1)
-		return 1;
+	if (spool_open(&c.sp, c.o.spool) == -1) {
+		c.failed = 1;
+		goto out;
+	}
 	if (spool_recover(&c.sp) == -1)
 		c.failed = 1;
 	run(&c, &r, &waitmask);
@@ -611,6 +613,8 @@ main(int argc, char *argv[])
 		warn("stdout");
 		c.failed = 1;
 	}
+out:
+	spool_close(&c.sp);
 	prefix_free(&c.prefix);
 	prefix_free(&c.eprefix);
 	ndjson_reader_free(&r);
