@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import stat
 import sys
 
@@ -72,6 +73,12 @@ def main():
             errs.extend(recs)
             continue
         batches += 1
+        # the default layout: its hour holds every record's time
+        hour = re.match(r".*year=(\d{4})/month=(\d\d)/day=(\d\d)/hour=(\d\d)/", m["key"])
+        if hour:
+            want = "%s-%s-%sT%s" % hour.groups()
+            if m["first"][:13] != want or m["last"][:13] != want:
+                fail("%s: records from %s to %s under hour %s" % (m["key"], m["first"], m["last"], want))
         last = -1
         for r in recs:
             data[r] += 1
