@@ -64,6 +64,10 @@ pump(struct gz_writer *g, int f)
 	size_t n;
 	int rc;
 
+	if (g->failed) {	/* deflate thinks that output was written */
+		errno = EIO;
+		return -1;
+	}
 	do {
 		g->z.next_out = g->out;
 		g->z.avail_out = (uInt)g->outcap;
@@ -74,8 +78,10 @@ pump(struct gz_writer *g, int f)
 		}
 		n = g->outcap - g->z.avail_out;
 		if (n > 0) {
-			if (g->sink(g->arg, g->out, n) == -1)
+			if (g->sink(g->arg, g->out, n) == -1) {
+				g->failed = 1;
 				return -1;
+			}
 			g->packed += n;
 			g->in_at_out = g->z.total_in;
 		}
@@ -167,12 +173,13 @@ gz_salvage(int fd, gz_sink sink, void *arg, char *comment, size_t size)
 
 	memset(&z, 0, sizeof(z));
 	memset(&head, 0, sizeof(head));
+	if (comment != NULL && size > 0)
+		memset(comment, 0, size);	/* a header cut short stays a string */
 	if (inflateInit2(&z, 15 + 16) != Z_OK) {
 		errno = ENOMEM;
 		return -1;
 	}
 	if (comment != NULL && size > 0) {
-		comment[0] = '\0';
 		head.comment = (Bytef *)comment;
 		head.comm_max = (uInt)size - 1;
 		inflateGetHeader(&z, &head);

@@ -25,6 +25,7 @@ struct gz_writer {
 	uint64_t	 packed;	/* bytes handed to the sink */
 	uint64_t	 in_at_out;	/* input consumed at the last output */
 	int		 dirty;		/* input since the last flush */
+	int		 failed;	/* the sink failed: the stream has a hole */
 };
 
 /* comment (may be NULL) goes into the gzip header, e.g. for recovery. */

@@ -19,6 +19,8 @@
 #include "prefix.h"
 #include "rfc3339.h"
 
+static int	fsync_parent(const char *);
+
 static int
 write_all(int fd, const void *p, size_t n)
 {
@@ -101,12 +103,13 @@ make_comment(const char *key, int64_t now, int error)
 }
 
 /*
- * A new batch for partition ident, opened at now (ms); key, if not NULL,
- * is a key decided before (a salvaged batch keeps its own).
+ * A new batch for partition ident, opened at now (ms) for a first record
+ * of time first; key, if not NULL, is a key decided before (a salvaged
+ * batch keeps its own).
  */
 struct batch *
 batch_open(struct spool *sp, const char *ident, int error, int64_t now,
-    const char *key)
+    int64_t first, const char *key)
 {
 	struct batch *b = calloc(1, sizeof(*b));
 	char name[256], id[17];
@@ -116,17 +119,17 @@ batch_open(struct spool *sp, const char *ident, int error, int64_t now,
 	b->fd = -1;
 	b->error = error;
 	b->opened = tel_mono_ms();
-	b->first = b->last = now;
+	b->first = b->last = first;
 	object_name(sp, now, name, sizeof(name), id);
 	if ((b->ident = strdup(ident)) == NULL ||
 	    (b->key = key ? strdup(key) : make_key(sp, ident, name)) == NULL ||
-	    (b->comment = make_comment(b->key, now, error)) == NULL ||
+	    (b->comment = make_comment(b->key, first, error)) == NULL ||
 	    asprintf(&b->path, "%s/%s.gz", sp->open, id) == -1 ||
 	    (b->sha = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(b->sha, EVP_sha256(), NULL) != 1)
 		goto fail;
 	if ((b->fd = open(b->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600)) == -1)
+	    0600)) == -1 || fsync_parent(b->path) == -1)
 		goto fail;
 	if (gz_writer_init(&b->gz, sp->level, b->comment, sink, b) == -1)
 		goto fail;
@@ -244,13 +247,22 @@ batch_seal(struct spool *sp, struct batch *b, int announce)
 	times[0].tv_nsec = UTIME_NOW;
 	times[1].tv_sec = b->last / 1000;
 	times[1].tv_nsec = (long)(b->last % 1000) * 1000000;
-	if (gz_finish(&b->gz) == -1 || futimens(b->fd, times) == -1 ||
-	    fsync(b->fd) == -1 || close(b->fd) == -1) {
-		warn("%s", b->path);
-		b->fd = -1;
+	if (b->gz.failed) {	/* a hole in the stream: leave it to salvage */
+		warnx("%s: not sealed after a write error; a restart salvages "
+		    "what it can", b->path);
 		return -1;
 	}
+	if (gz_finish(&b->gz) == -1 || futimens(b->fd, times) == -1 ||
+	    fsync(b->fd) == -1) {
+		warn("%s", b->path);
+		return -1;
+	}
+	rc = close(b->fd);
 	b->fd = -1;
+	if (rc == -1) {
+		warn("%s", b->path);
+		return -1;
+	}
 	if (EVP_DigestFinal_ex(b->sha, md, &mdlen) != 1 ||
 	    (file = publish(sp, b->path, b->key)) == NULL)
 		return -1;
@@ -276,8 +288,10 @@ manifest(struct spool *sp, const char *file, const char *key,
 
 	if (line == NULL)
 		return -1;
-	tel_rfc3339_format(t1, first);
-	tel_rfc3339_format(t2, last);
+	if (tel_rfc3339_format(t1, first) == -1)
+		memcpy(t1, "0000-01-01T00:00:00.000Z", sizeof(t1));
+	if (tel_rfc3339_format(t2, last) == -1)
+		memcpy(t2, "9999-12-31T23:59:59.999Z", sizeof(t2));
 	o = (size_t)sprintf(line, "{\"file\":");
 	o += json_escape(file, flen, line + o);
 	o += (size_t)sprintf(line + o, ",\"key\":");

@@ -23,24 +23,60 @@ add_part(struct prefix *p, enum part_kind kind, const char *s, size_t n)
 	return 0;
 }
 
-/* Checks a java.time pattern: the letters we know, quoted text, symbols. */
+/*
+ * Checks a java.time pattern: the letters we know, in runs no longer
+ * than their numbers (yyyy, MM, dd, HH, mm, ss, SSS), quoted text,
+ * other symbols.
+ */
 static const char *
 check_time_format(const char *f, size_t n)
 {
-	size_t i;
+	size_t i, run;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i += run) {
+		for (run = 1; i + run < n && f[i + run] == f[i]; run++)
+			;
 		if (f[i] == '\'') {
-			for (i++; i < n && f[i] != '\''; i++)
+			for (run = 1; i + run < n && f[i + run] != '\''; run++)
 				;
-			if (i == n)
+			if (i + run == n)
 				return "unterminated quote in timestamp format";
+			run++;
 		} else if ((f[i] >= 'a' && f[i] <= 'z') ||
 		    (f[i] >= 'A' && f[i] <= 'Z')) {
 			if (strchr("yMdHmsS", f[i]) == NULL)
 				return "timestamp format letter not supported "
 				    "(use y M d H m s S)";
+			if (run > (f[i] == 'y' ? 4u : f[i] == 'S' ? 3u : 2u))
+				return "timestamp field too long "
+				    "(yyyy MM dd HH mm ss SSS at most)";
 		}
+	}
+	return NULL;
+}
+
+/*
+ * Literal text must not make a key absolute or give it an empty, "." or
+ * ".." segment: S3 would take it, but the spool path would differ.
+ */
+static const char *
+check_literal(const char *s, size_t n, int at_start)
+{
+	size_t i, seg = at_start ? 0 : SIZE_MAX;
+
+	if (at_start && n > 0 && s[0] == '/')
+		return "a prefix must not start with '/'";
+	for (i = 0; i <= n; i++) {
+		if (i < n && s[i] != '/')
+			continue;
+		if (seg != SIZE_MAX && i < n) {
+			if (i == seg)
+				return "empty segment ('//') in prefix";
+			if ((i - seg == 1 && s[seg] == '.') ||
+			    (i - seg == 2 && s[seg] == '.' && s[seg + 1] == '.'))
+				return "'.' or '..' segment in prefix";
+		}
+		seg = i + 1;
 	}
 	return NULL;
 }
@@ -120,6 +156,10 @@ prefix_parse(const char *tmpl, int is_error, struct prefix *p,
 	while (*s != '\0') {
 		if ((open = strstr(s, "!{")) == NULL)
 			open = s + strlen(s);
+		if ((why = check_literal(s, (size_t)(open - s), s == tmpl)) != NULL) {
+			snprintf(err, errlen, "%s", why);
+			return -1;
+		}
 		if (open > s && add_part(p, P_TEXT, s, (size_t)(open - s)) == -1)
 			goto nomem;
 		if (*open == '\0')
@@ -155,12 +195,15 @@ prefix_free(struct prefix *p)
 	p->n = 0;
 }
 
+/* v zero-padded to width digits (at most 4, checked at parse time). */
 static size_t
 put_num(char *o, int v, int width)
 {
-	char tmp[12];
+	char tmp[16];
 	int n = snprintf(tmp, sizeof(tmp), "%0*d", width, v);
 
+	if (n < 0 || n >= (int)sizeof(tmp))
+		return 0;
 	memcpy(o, tmp, (size_t)n);
 	return (size_t)n;
 }
@@ -261,12 +304,28 @@ field_value(const struct json_member *m, char *out, size_t cap, size_t *len,
 	return 0;
 }
 
+/* Each '/'-separated segment must fit a file name in the spool. */
+static int
+segments_fit(const char *s, size_t n)
+{
+	size_t i, seg = 0;
+
+	for (i = 0; i <= n; i++) {
+		if (i == n || s[i] == '/') {
+			if (i - seg > SEGMENT_MAX)
+				return 0;
+			seg = i + 1;
+		}
+	}
+	return 1;
+}
+
 int
 prefix_eval(const struct prefix *p, int64_t ms, const struct json_member *m,
     const char *errtype, char *out, size_t cap, const char **why,
     const char **field)
 {
-	size_t i, o = 0, n;
+	size_t i, o = 0, n, randoms = 0;
 
 	for (i = 0; i < p->n; i++) {
 		const struct part *pt = &p->parts[i];
@@ -283,6 +342,7 @@ prefix_eval(const struct prefix *p, int64_t ms, const struct json_member *m,
 			break;
 		case P_RANDOM:
 			out[o++] = PREFIX_RANDOM;
+			randoms++;
 			break;
 		case P_ERRTYPE:
 			n = strlen(errtype);
@@ -300,8 +360,14 @@ prefix_eval(const struct prefix *p, int64_t ms, const struct json_member *m,
 			break;
 		}
 	}
-	if (o > KEY_MAX - 64)
+	/* the random strings grow to 11 bytes; the object name follows */
+	if (o + randoms * 10 + NAME_BUDGET > KEY_MAX)
 		goto toolong;
+	if (!segments_fit(out, o)) {
+		*field = NULL;
+		*why = "a prefix segment longer than 200 bytes";
+		return -1;
+	}
 	return (int)o;
 toolong:
 	*field = NULL;

@@ -13,6 +13,8 @@
 
 #define PREFIX_RANDOM	'\001'	/* stands for a per-object random string */
 #define KEY_MAX		1024	/* S3's limit on object keys, in bytes */
+#define NAME_BUDGET	112	/* an object name: --name, time, id, ".gz" */
+#define SEGMENT_MAX	200	/* a key segment, so spool paths fit NAME_MAX */
 
 enum part_kind { P_TEXT, P_TIME, P_RANDOM, P_ERRTYPE, P_FIELD };
 

@@ -82,6 +82,21 @@ spool_open(struct spool *sp, const char *dir)
 	return take_lock(sp);
 }
 
+/* Opens path for reading and stats it; -1 (with a warning) if it cannot. */
+static int
+open_stat(const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1 || fstat(fd, st) == -1) {
+		warn("%s", path);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* Releases the lock and the paths. */
 void
 spool_close(struct spool *sp)
@@ -160,7 +175,7 @@ salvage_sink(void *arg, const void *data, size_t n)
 			errno = EINVAL;
 			return -1;
 		}
-		s->b = batch_open(s->sp, key, error, first, key);
+		s->b = batch_open(s->sp, key, error, first, first, key);
 		free(key);
 		if (s->b == NULL)
 			return -1;
@@ -182,36 +197,40 @@ salvage_file(struct spool *sp, const char *path)
 {
 	struct salvage s;
 	struct stat st;
-	int fd, rc;
+	char *key;
+	int64_t first;
+	int fd, rc, error;
 
 	memset(&s, 0, sizeof(s));
 	s.sp = sp;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1) {
-		warn("%s", path);
-		if (fd != -1)
-			close(fd);
+	if ((fd = open_stat(path, &st)) == -1)
 		return -1;
-	}
 	rc = gz_salvage(fd, salvage_sink, &s, s.comment, sizeof(s.comment));
 	close(fd);
-	if (rc == -1 || s.bad_header) {
+	free(s.line);
+	if (rc == -1 || s.bad_header || (s.b == NULL && rc == 0 &&
+	    parse_comment(s.comment, &key, &first, &error) == -1)) {
+		/* not ours, or nothing decodes: keep it for a human */
 		warnx("%s: cannot salvage%s; left in place", path,
-		    s.bad_header ? " (not a tel-batch file)" : "");
+		    s.bad_header || s.b == NULL ? " (not a tel-batch file)" : "");
+		if (s.b != NULL)
+			unlink(s.b->path);
 		batch_free(s.b);
-		free(s.line);
 		return -1;
 	}
+	if (s.b == NULL && rc == 0)
+		free(key);
 	if (s.len > 0)
 		warnx("%s: dropped %zu bytes of an unfinished last line", path,
 		    s.len);
-	free(s.line);
 	if (s.b != NULL) {
 		s.b->last = (int64_t)st.st_mtim.tv_sec * 1000 +
 		    st.st_mtim.tv_nsec / 1000000;
 		warnx("%s: salvaged %llu records into %s", path,
 		    (unsigned long long)s.b->records, s.b->key);
 		rc = batch_seal(sp, s.b, 0);
+		if (rc == -1)
+			unlink(s.b->path);	/* the original stays for next time */
 		batch_free(s.b);
 		if (rc == -1)
 			return -1;
@@ -275,13 +294,8 @@ announce(struct spool *sp, const char *path)
 	int64_t first, last;
 	int fd, error = 0, rc;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1) {
-		warn("%s", path);
-		if (fd != -1)
-			close(fd);
+	if ((fd = open_stat(path, &st)) == -1)
 		return -1;
-	}
 	rc = gz_salvage(fd, count_sink, &c, comment, sizeof(comment));
 	last = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
 	if (parse_comment(comment, &key, &first, &error) == -1)
@@ -314,9 +328,15 @@ walk(struct spool *sp, const char *dir, int (*fn)(struct spool *,
 		if (strcmp(ents[i]->d_name, ".") != 0 &&
 		    strcmp(ents[i]->d_name, "..") != 0 &&
 		    asprintf(&path, "%s/%s", dir, ents[i]->d_name) != -1) {
-			if (ents[i]->d_type == DT_DIR)
+			int type = ents[i]->d_type;
+			struct stat st;
+
+			if (type == DT_UNKNOWN && lstat(path, &st) == 0)
+				type = S_ISDIR(st.st_mode) ? DT_DIR :
+				    S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+			if (type == DT_DIR)
 				rc |= walk(sp, path, fn);
-			else if (ents[i]->d_type == DT_REG)
+			else if (type == DT_REG)
 				rc |= fn(sp, path);
 			free(path);
 		}

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "base64.h"
 #include "batch.h"
 #include "jsonscan.h"
@@ -44,15 +45,16 @@ struct ctx {
 	struct prefix		 prefix, eprefix;
 	const char		*names[MAX_FIELDS];
 	size_t			 nnames;
-	struct json_member	 m[MAX_FIELDS + 1];	/* time field, keys */
-	size_t			 nm;
+	struct json_member	 m[MAX_FIELDS + 1];	/* keys, time field */
+	size_t			 nm, time_idx;
 	struct batch		**open;
 	size_t			 nopen;
 	char			 ident[4 * KEY_MAX];
 	char			*rec;		/* error records are built here */
 	size_t			 reccap;
 	struct stats		 st;
-	int			 failed;	/* spool or stdout trouble */
+	int			 failed;	/* spool or stdout trouble: stop */
+	int			 recover_failed;	/* some leftovers left as is */
 };
 
 static volatile sig_atomic_t got_stop, got_seal;
@@ -77,50 +79,10 @@ usage(FILE *fp)
 	    "                 [--prefix prefix] [--sync duration] [--time-field field]\n");
 }
 
-static void __attribute__((noreturn))
-bad_option(const char *opt, const char *arg, const char *why)
-{
-	warnx("%s %s: %s", opt, arg, why);
-	usage(stderr);
-	exit(2);
-}
-
-static uint64_t
-size_arg(const char *opt, const char *arg, uint64_t min)
-{
-	const char *errstr;
-	uint64_t v;
-
-	if (tel_parse_size(arg, &v, &errstr) == -1)
-		bad_option(opt, arg, errstr);
-	if (v < min)
-		bad_option(opt, arg, "too small");
-	return v;
-}
-
-static uint64_t
-duration_arg(const char *opt, const char *arg, uint64_t min)
-{
-	const char *errstr;
-	uint64_t v;
-
-	if (tel_parse_duration(arg, &v, &errstr) == -1)
-		bad_option(opt, arg, errstr);
-	if (v < min)
-		bad_option(opt, arg, "too short");
-	return v;
-}
-
-static uint64_t
-num_arg(const char *opt, const char *arg, long long min, long long max)
-{
-	const char *errstr;
-	long long v = tel_strtonum(arg, min, max, &errstr);
-
-	if (errstr != NULL)
-		bad_option(opt, arg, errstr);
-	return (uint64_t)v;
-}
+#define bad_option(o, a, w)	tel_bad_option(o, a, w, usage)
+#define num_arg(o, a, lo, hi)	tel_num_option(o, a, lo, hi, usage)
+#define size_arg(o, a, lo)	tel_size_option(o, a, lo, usage)
+#define duration_arg(o, a, lo)	tel_duration_option(o, a, lo, usage)
 
 enum { OPT_ERROR_PREFIX = 256, OPT_MAX_AGE, OPT_MAX_BYTES, OPT_MAX_COMPRESSED,
     OPT_MAX_LINE, OPT_MAX_OPEN, OPT_MAX_RECORDS, OPT_NAME, OPT_PREFIX,
@@ -231,14 +193,21 @@ setup_prefixes(struct ctx *c)
 	if (prefix_parse(c->o.error_prefix, 1, &c->eprefix, NULL, &c->nnames,
 	    0, err, sizeof(err)) == -1)
 		bad_option("--error-prefix", c->o.error_prefix, err);
-	c->nm = 0;
-	if (c->o.time_field != NULL) {
+	/* members: the partition keys, then the time field unless it is one */
+	for (c->nm = 0; c->nm < c->nnames; c->nm++) {
+		c->m[c->nm].key = c->names[c->nm];
+		c->m[c->nm].keylen = strlen(c->names[c->nm]);
+	}
+	if (c->o.time_field == NULL)
+		return;
+	for (i = 0; i < c->nnames; i++) {
+		if (strcmp(c->names[i], c->o.time_field) == 0)
+			break;
+	}
+	c->time_idx = i;
+	if (i == c->nnames) {
 		c->m[c->nm].key = c->o.time_field;
 		c->m[c->nm++].keylen = strlen(c->o.time_field);
-	}
-	for (i = 0; i < c->nnames; i++) {
-		c->m[c->nm].key = c->names[i];
-		c->m[c->nm++].keylen = strlen(c->names[i]);
 	}
 }
 
@@ -286,7 +255,7 @@ slot_of(struct ctx *c, const struct batch *b)
 
 /* A batch to put the next record in, sealing what must be sealed first. */
 static struct batch *
-batch_for(struct ctx *c, const char *ident, int error, size_t len)
+batch_for(struct ctx *c, const char *ident, int error, size_t len, int64_t t)
 {
 	struct batch *b = find_batch(c, ident, error);
 	size_t i, oldest;
@@ -305,7 +274,7 @@ batch_for(struct ctx *c, const char *ident, int error, size_t len)
 		}
 		seal_slot(c, oldest);
 	}
-	if ((b = batch_open(&c->sp, ident, error, tel_now_ms(), NULL)) == NULL)
+	if ((b = batch_open(&c->sp, ident, error, tel_now_ms(), t, NULL)) == NULL)
 		return NULL;
 	c->open[c->nopen++] = b;
 	return b;
@@ -315,7 +284,7 @@ static int
 add_record(struct ctx *c, const char *ident, int error, const char *p,
     size_t len, int64_t t)
 {
-	struct batch *b = batch_for(c, ident, error, len);
+	struct batch *b = batch_for(c, ident, error, len, t);
 
 	if (b == NULL || batch_add(b, p, len, t) == -1) {
 		warn("%s", b ? b->path : c->sp.open);
@@ -417,10 +386,13 @@ process_line(struct ctx *c, const struct ndjson_line *l)
 	struct json_error e;
 	const char *why, *field = NULL;
 	int64_t now, t;
+	size_t len = l->len;
 	int top, n;
 
 	c->st.lines++;
-	if (l->len == 0 && !l->too_long) {
+	if (len > 0 && l->ptr[len - 1] == '\r' && !l->too_long)
+		len--;	/* CRLF: the CR is not part of the record */
+	if (len == 0 && !l->too_long) {
 		c->st.empty++;
 		return 0;
 	}
@@ -430,8 +402,8 @@ process_line(struct ctx *c, const struct ndjson_line *l)
 		    "line of %llu bytes is longer than --max-line %llu",
 		    (unsigned long long)l->total,
 		    (unsigned long long)c->o.max_line);
-	top = json_scan(l->ptr, l->len, c->m, c->nm, &e);
-	if (top == -1 && !json_utf8_valid(l->ptr, l->len))
+	top = json_scan(l->ptr, len, c->m, c->nm, &e);
+	if (top == -1 && !json_utf8_valid(l->ptr, len))
 		return error_record(c, l, now, "InvalidUTF8", "processing-failed",
 		    "invalid UTF-8");
 	if (top == -1)
@@ -441,12 +413,13 @@ process_line(struct ctx *c, const struct ndjson_line *l)
 		return error_record(c, l, now, "NotAnObject", "processing-failed",
 		    "a record must be a JSON object");
 	t = now;
-	if (c->o.time_field != NULL && record_time(&c->m[0], &t, &why) == -1)
+	if (c->o.time_field != NULL &&
+	    record_time(&c->m[c->time_idx], &t, &why) == -1)
 		return error_record(c, l, now, "InvalidTimeField",
 		    "partitioning-failed", "time field \"%s\" %s",
 		    c->o.time_field, why);
-	if ((n = prefix_eval(&c->prefix, t, c->m + (c->o.time_field != NULL),
-	    NULL, c->ident, sizeof(c->ident), &why, &field)) == -1) {
+	if ((n = prefix_eval(&c->prefix, t, c->m, NULL, c->ident,
+	    sizeof(c->ident), &why, &field)) == -1) {
 		if (field == NULL)
 			return error_record(c, l, now, "PrefixTooLong",
 			    "partitioning-failed", "%s", why);
@@ -456,7 +429,7 @@ process_line(struct ctx *c, const struct ndjson_line *l)
 	}
 	c->ident[n] = '\0';
 	c->st.records++;
-	return add_record(c, c->ident, 0, l->ptr, l->len, t);
+	return add_record(c, c->ident, 0, l->ptr, len, t);
 }
 
 /* Seals batches past --max-age, syncs on --sync; returns ms to the next. */
@@ -552,6 +525,8 @@ setup_signals(sigset_t *waitmask)
 	}
 	signal(SIGPIPE, SIG_IGN);	/* a broken stdout is an error we report */
 	sigprocmask(SIG_BLOCK, &block, waitmask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigdelset(waitmask, sigs[i]);	/* even if blocked on entry */
 }
 
 static void
@@ -604,7 +579,7 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	if (spool_recover(&c.sp) == -1)
-		c.failed = 1;
+		c.recover_failed = 1;	/* said why; the rest goes on */
 	run(&c, &r, &waitmask);
 	seal_all(&c);
 	if (c.o.verbose)
@@ -621,5 +596,5 @@ out:
 	ndjson_writer_free(&out);
 	free(c.open);
 	free(c.rec);
-	return c.failed || c.sp.out_failed ? 1 : 0;
+	return c.failed || c.recover_failed || c.sp.out_failed ? 1 : 0;
 }

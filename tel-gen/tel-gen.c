@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "gen.h"
 #include "ndjson.h"
 #include "number.h"
@@ -64,6 +65,8 @@ setup_signals(sigset_t *waitmask)
 		sigaction(sigs[i], &sa, NULL);
 	}
 	sigprocmask(SIG_BLOCK, NULL, waitmask);
+	sigdelset(waitmask, SIGINT);	/* even if blocked on entry */
+	sigdelset(waitmask, SIGTERM);
 }
 
 static void
@@ -75,24 +78,8 @@ usage(FILE *fp)
 	    "               [--sessions n] [--start time] [--titles n] [--trucks n]\n");
 }
 
-static void __attribute__((noreturn))
-bad_option(const char *opt, const char *arg, const char *why)
-{
-	warnx("%s %s: %s", opt, arg, why);
-	usage(stderr);
-	exit(2);
-}
-
-static uint64_t
-num_arg(const char *opt, const char *arg, long long min, long long max)
-{
-	const char *errstr;
-	long long v = tel_strtonum(arg, min, max, &errstr);
-
-	if (errstr != NULL)
-		bad_option(opt, arg, errstr);
-	return (uint64_t)v;
-}
+#define bad_option(o, a, w)	tel_bad_option(o, a, w, usage)
+#define num_arg(o, a, lo, hi)	tel_num_option(o, a, lo, hi, usage)
 
 /* --start: RFC 3339, or milliseconds since the epoch. */
 static int64_t
@@ -135,7 +122,6 @@ static const struct option longopts[] = {
 static void
 parse_args(int argc, char *argv[], struct config *c)
 {
-	const char *errstr;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "Vd:hn:r:s:v", longopts,
@@ -145,9 +131,8 @@ parse_args(int argc, char *argv[], struct config *c)
 			printf("tel-gen %s\n", TEL_VERSION);
 			exit(0);
 		case 'd':
-			if (tel_parse_duration(optarg, &c->duration_ms,
-			    &errstr) == -1)
-				bad_option("-d", optarg, errstr);
+			c->duration_ms = tel_duration_option("-d", optarg, 0,
+			    usage);
 			break;
 		case 'h':
 			usage(stdout);
@@ -157,9 +142,8 @@ parse_args(int argc, char *argv[], struct config *c)
 			c->have_count = 1;
 			break;
 		case 'r':
-			if (tel_parse_real(optarg, 0.001, 1e7, &c->rate,
-			    &errstr) == -1)
-				bad_option("-r", optarg, errstr);
+			c->rate = tel_real_option("-r", optarg, 0.001, 1e7,
+			    usage);
 			break;
 		case 's':
 			c->seed = num_arg("-s", optarg, 0, LLONG_MAX);
@@ -169,9 +153,8 @@ parse_args(int argc, char *argv[], struct config *c)
 			c->verbose = 1;
 			break;
 		case OPT_CORRUPT:
-			if (tel_parse_real(optarg, 0, 1, &c->corrupt,
-			    &errstr) == -1)
-				bad_option("--corrupt", optarg, errstr);
+			c->corrupt = tel_real_option("--corrupt", optarg, 0, 1,
+			    usage);
 			break;
 		case OPT_CUSTOMERS:
 			c->opts.customers = num_arg("--customers", optarg, 1,
