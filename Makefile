@@ -79,9 +79,10 @@ $$(B)/bin/$(1): $$(patsubst %.c,$$(B)/obj/%.o,$$(wildcard $(1)/*.c)) $$(LIBTEL)
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
+unit-sigv4_LIBS = $(libs_openssl)
 $(B)/t/unit-%: $(B)/obj/t/unit/%.o $(LIBTEL)
 	@mkdir -p $(@D)
-	$(CC) $(TEL_LDFLAGS) -o $@ $^ -lm $(LDLIBS)
+	$(CC) $(TEL_LDFLAGS) -o $@ $^ $(unit-$*_LIBS) -lm $(LDLIBS)
 
 # Fuzz targets link a driver of ours that replays files and random input;
 # "make fuzz" builds the same targets against libFuzzer with clang.
