@@ -46,6 +46,19 @@ sb_str(struct sb *b, const char *s)
 	sb_add(b, s, strlen(s));
 }
 
+/* Appends the strings one per line, without a newline after the last. */
+static void
+sb_lines(struct sb *b, const char *const *lines, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			sb_add(b, "\n", 1);
+		sb_str(b, lines[i]);
+	}
+}
+
 /* The string, or NULL (and nothing leaked) if an append failed. */
 static char *
 sb_done(struct sb *b)
@@ -228,17 +241,11 @@ sigv4_canonical_request(const struct sigv4_req *r, const char *query,
 	if (path == NULL || headers == NULL)
 		b.failed = 1;
 	else {
-		sb_str(&b, r->method);
-		sb_str(&b, "\n");
-		sb_str(&b, path);
-		sb_str(&b, "\n");
-		sb_str(&b, query);
-		sb_str(&b, "\n");
-		sb_str(&b, headers);
-		sb_str(&b, "\n");
-		sb_str(&b, *signed_headers);
-		sb_str(&b, "\n");
-		sb_str(&b, r->payload_hash);
+		/* the headers end in a newline: a blank line follows them */
+		const char *const lines[] = { r->method, path, query, headers,
+		    *signed_headers, r->payload_hash };
+
+		sb_lines(&b, lines, 6);
 	}
 	free(path);
 	free(headers);
@@ -262,16 +269,12 @@ char *
 sigv4_string_to_sign(const char *amzdate, const char *scope, const char *creq)
 {
 	char hash[65];
+	const char *const lines[] = { "AWS4-HMAC-SHA256", amzdate, scope, hash };
 	struct sb b = { 0 };
 
 	if (sigv4_sha256_hex(creq, strlen(creq), hash) == -1)
 		return NULL;
-	sb_str(&b, "AWS4-HMAC-SHA256\n");
-	sb_str(&b, amzdate);
-	sb_str(&b, "\n");
-	sb_str(&b, scope);
-	sb_str(&b, "\n");
-	sb_str(&b, hash);
+	sb_lines(&b, lines, 4);
 	return sb_done(&b);
 }
 
@@ -383,7 +386,8 @@ sigv4_presign(const struct sigv4_req *r, const struct sigv4_creds *c,
 	if (q == NULL)
 		return NULL;
 	sigv4_amzdate(ms, amzdate);
-	memcpy(q, r->query, n * sizeof(*q));
+	if (n > 0)
+		memcpy(q, r->query, n * sizeof(*q));
 	/* the signed header list is part of what is signed */
 	if ((sh = sigv4_canonical_headers(r, &list)) == NULL)
 		goto out;
