@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential pkg-config librdkafka-dev zlib1g-dev libcurl4-openssl-dev
-libssl-dev libjansson-dev mandoc perl python3 tzdata kcat clang"
+libssl-dev libjansson-dev mandoc perl python3 tzdata kcat"
 
 missing=
 for p in $PKGS; do
