@@ -3,7 +3,9 @@
  * signing examples of the Amazon S3 API documentation (sig-v4-header-
  * based-auth, sigv4-query-string-auth) and MSK IAM tokens computed with
  * botocore following aws-msk-iam-sasl-signer-python's steps (recorded in
- * shared/reference/aws-auth.md).  The credentials are AWS's examples.
+ * shared/reference/aws-auth.md), and the applicable cases of AWS's SigV4
+ * test suite (copy in awslabs/aws-c-auth tests/aws-signing-test-suite/v4,
+ * header-signed-request.txt).  The credentials are AWS's examples.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +168,61 @@ test_msk(void)
 	}
 }
 
+/* AWS's SigV4 suite: service "service", 2015-08-30T12:36:00Z, us-east-1. */
+static void
+suite_case(const char *name, const char *path, const struct sigv4_param *q,
+    size_t nq, const struct sigv4_param *h, size_t nh, const char *token,
+    const char *sig)
+{
+	struct sigv4_param hs[8];
+	struct sigv4_creds c = { "AKIDEXAMPLE",
+	    "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token };
+	struct sigv4_req r = { "GET", "example.amazonaws.com", path, q, nq, hs,
+	    0, SIGV4_EMPTY_SHA256 };
+	char *a;
+	size_t i;
+
+	for (i = 0; i < nh; i++)
+		hs[r.nheaders++] = h[i];
+	hs[r.nheaders++] = (struct sigv4_param){ "X-Amz-Date", "20150830T123600Z" };
+	if (token != NULL)
+		hs[r.nheaders++] = (struct sigv4_param){ "X-Amz-Security-Token",
+		    token };
+	a = sigv4_authorization(&r, &c, "us-east-1", "service",
+	    1440938160000LL);
+	ok(has_signature(a, sig), "SigV4 suite: %s", name);
+	free(a);
+}
+
+static void
+test_suite(void)
+{
+	static const char unres[] = "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz";
+	struct sigv4_param q_unres[] = { { unres, unres } };
+	struct sigv4_param q_one[] = { { "Param1", "value1" } };
+	struct sigv4_param q_case[] = { { "Param2", "value2" },
+	    { "Param1", "value1" } };
+	struct sigv4_param h_trim[] = { { "My-Header1", " value1" },
+	    { "My-Header2", " \"a   b   c\"" } };
+	struct sigv4_param h_dup[] = { { "My-Header1", "value2" },
+	    { "My-Header1", "value2" }, { "My-Header1", "value1" } };
+
+	suite_case("get-vanilla-query-unreserved", "/", q_unres, 1, NULL, 0,
+	    NULL, "9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197");
+	suite_case("get-vanilla-empty-query-key", "/", q_one, 1, NULL, 0, NULL,
+	    "a67d582fa61cc504c4bae71f336f98b97f1ea3c7a6bfe1b6e45aec72011b9aeb");
+	suite_case("get-vanilla-query-order-key-case", "/", q_case, 2, NULL, 0,
+	    NULL, "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500");
+	suite_case("get-header-value-trim", "/", NULL, 0, h_trim, 2, NULL,
+	    "acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736");
+	suite_case("get-header-key-duplicate", "/", NULL, 0, h_dup, 3, NULL,
+	    "c9d5ea9f3f72853aea855b47ea873832890dbdd183b4468f858259531a5138ea");
+	suite_case("get-vanilla-with-session-token", "/", NULL, 0, NULL, 0,
+	    "6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267",
+	    "07ec1639c89043aa0e3e2de82b96708f198cceab042d4a97044c66dd9f74e7f8");
+}
+
 static void
 test_steps(void)
 {
@@ -205,6 +262,7 @@ main(void)
 	test_s3_bucket();
 	test_s3_presigned();
 	test_msk();
+	test_suite();
 	test_steps();
 	return done_testing();
 }
