@@ -1,4 +1,4 @@
-/* Base64 encoding: see base64.h. */
+/* Base64 and hex encoding: see base64.h. */
 #include "base64.h"
 
 static size_t
@@ -42,4 +42,18 @@ base64url_encode(const void *p, size_t n, char *out)
 {
 	return encode(p, n, out,
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 0);
+}
+
+void
+hex_encode(const void *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[2 * n] = '\0';
 }

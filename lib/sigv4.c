@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "base64.h"
 #include "rfc3339.h"
 #include "sigv4.h"
 
@@ -256,12 +257,11 @@ int
 sigv4_sha256_hex(const void *p, size_t n, char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len, i;
+	unsigned int len;
 
 	if (EVP_Digest(p, n, md, &len, EVP_sha256(), NULL) != 1 || len != 32)
 		return -1;
-	for (i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, 32, out);
 	return 0;
 }
 
@@ -317,12 +317,10 @@ int
 sigv4_signature(const unsigned char key[32], const char *sts, char hex[65])
 {
 	unsigned char sig[32];
-	int i;
 
 	if (hmac(key, 32, sts, sig) == -1)
 		return -1;
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", sig[i]);
+	hex_encode(sig, 32, hex);
 	return 0;
 }
 

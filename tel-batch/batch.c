@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "batch.h"
 #include "jsonscan.h"
 #include "prefix.h"
@@ -281,7 +282,7 @@ manifest(struct spool *sp, const char *file, const char *key,
     uint64_t records, uint64_t bytes, uint64_t raw, int64_t first,
     int64_t last, const unsigned char *sha, int error, int recovered)
 {
-	size_t flen = strlen(file), klen = strlen(key), o, i;
+	size_t flen = strlen(file), klen = strlen(key), o;
 	char *line = malloc(6 * (flen + klen) + 512), t1[TEL_RFC3339_LEN],
 	    t2[TEL_RFC3339_LEN];
 	int rc;
@@ -300,8 +301,8 @@ manifest(struct spool *sp, const char *file, const char *key,
 	    "\"raw_bytes\":%llu,\"first\":\"%.24s\",\"last\":\"%.24s\","
 	    "\"sha256\":\"", (unsigned long long)records,
 	    (unsigned long long)bytes, (unsigned long long)raw, t1, t2);
-	for (i = 0; i < 32; i++)
-		o += (size_t)sprintf(line + o, "%02x", sha[i]);
+	hex_encode(sha, 32, line + o);
+	o += 64;
 	o += (size_t)sprintf(line + o, "\"%s%s}", error ? ",\"error\":true" : "",
 	    recovered ? ",\"recovered\":true" : "");
 	rc = 0;

@@ -61,12 +61,12 @@ clampd(double v, double lo, double hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
+static const double pow10[] = { 1, 10, 100, 1000, 10000, 100000 };
+
 /* Rounds to dec decimals, as the value will be rendered. */
 static int64_t
 scaled(double v, int dec)
 {
-	static const double pow10[] = { 1, 10, 100, 1000, 10000, 100000 };
-
 	return (int64_t)llround(v * pow10[dec]);
 }
 
@@ -177,7 +177,6 @@ sense(struct truck *t, struct tel_prng *rng, double hours)
 static int
 rendered_level(int worst, double v, int dec, const struct limit *l)
 {
-	static const double pow10[] = { 1, 10, 100, 1000, 10000, 100000 };
 	int lv;
 
 	if (l == NULL)
