@@ -8,7 +8,7 @@ PKG_CONFIG ?=	pkg-config
 PROVE ?=	prove
 PROVE_FLAGS ?=	-j2
 
-TOOLS =		tel-batch tel-gen
+TOOLS =		tel-batch tel-gen tel-kafka-cat tel-kafka-put tel-mktopic
 
 # SANITIZE=1 builds with ASan+UBSan into its own tree, so both coexist.
 ifeq ($(SANITIZE),1)
@@ -47,6 +47,9 @@ LIBTEL =	$(B)/libtel.a
 
 tel-gen_LIBS =	-lm
 tel-batch_LIBS = $(libs_zlib) $(libs_openssl) -lm
+tel-kafka-put_LIBS = $(libs_rdkafka) $(libs_curl) $(libs_openssl) -lm
+tel-mktopic_LIBS = $(libs_rdkafka) $(libs_curl) $(libs_openssl) -lm
+tel-kafka-cat_LIBS = $(libs_rdkafka) $(libs_curl) $(libs_openssl) -lm
 
 UNIT_SRC =	$(wildcard t/unit/*.c)
 UNIT_BIN =	$(UNIT_SRC:t/unit/%.c=$(B)/t/unit-%)
@@ -80,29 +83,44 @@ endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
 unit-sigv4_LIBS = $(libs_openssl)
+unit-creds_LIBS = $(libs_curl) $(libs_openssl)
+unit-mskiam_LIBS = $(libs_openssl)
 $(B)/t/unit-%: $(B)/obj/t/unit/%.o $(LIBTEL)
 	@mkdir -p $(@D)
 	$(CC) $(TEL_LDFLAGS) -o $@ $^ $(unit-$*_LIBS) -lm $(LDLIBS)
+
+# Test helpers: small programs over lib/ that the shell tests drive.
+HELPER_SRC =	$(wildcard t/helper/*.c)
+HELPER_BIN =	$(HELPER_SRC:t/helper/%.c=$(B)/t/helper-%)
+helper-aws-creds_LIBS = $(libs_curl) $(libs_openssl)
+$(B)/t/helper-%: $(B)/obj/t/helper/%.o $(LIBTEL)
+	@mkdir -p $(@D)
+	$(CC) $(TEL_LDFLAGS) -o $@ $^ $(helper-$*_LIBS) -lm $(LDLIBS)
 
 # Fuzz targets link a driver of ours that replays files and random input;
 # "make fuzz" builds the same targets against libFuzzer with clang.
 fuzz-jsonscan_LIBS = $(libs_jansson)
 fuzz-gzip_LIBS = $(libs_zlib)
+fuzz-creds_LIBS = $(libs_curl) $(libs_openssl)
 fuzz-prefix_OBJ = $(B)/obj/tel-batch/prefix.o
+fuzz-value_OBJ = $(B)/obj/tel-kafka-cat/value.o
+fuzz-value_LIBS = $(libs_jansson)
 .SECONDEXPANSION:
 $(B)/t/fuzz-%: $(B)/obj/t/fuzz/fuzz-%.o $$(fuzz-$$*_OBJ) $(B)/obj/t/fuzz/driver.o $(LIBTEL)
 	@mkdir -p $(@D)
 	$(CC) $(TEL_LDFLAGS) -o $@ $^ $(fuzz-$*_LIBS) -lm $(LDLIBS)
 
 $(B)/obj/t/fuzz/fuzz-prefix.o: CPPFLAGS += -Itel-batch
+$(B)/obj/t/fuzz/fuzz-value.o: CPPFLAGS += -Itel-kafka-cat
 $(B)/obj/t/fuzz/driver.o: t/fuzz/driver.c $(B)/flags
 	@mkdir -p $(@D)
 	$(CC) $(TEL_CPPFLAGS) $(CPPFLAGS) $(TEL_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-test-bins: $(BINS) $(UNIT_BIN) $(FUZZ_BIN)
+test-bins: $(BINS) $(UNIT_BIN) $(FUZZ_BIN) $(HELPER_BIN)
 
+# Real peers (Kafka, MinIO, ...) start once per run; run-suite stops them.
 test: test-bins
-	TEL_BUILD=$(abspath $(B)) $(PROVE) $(PROVE_FLAGS) t/
+	TEL_BUILD=$(abspath $(B)) PROVE=$(PROVE) t/peers/run-suite $(PROVE_FLAGS) t/
 
 $(B)/t/bench-scan: $(B)/obj/t/bench/scan.o $(LIBTEL)
 	@mkdir -p $(@D)
@@ -118,9 +136,10 @@ fuzz:
 	@for f in $(FUZZ_SRC); do \
 		n=$$(basename $$f .c); \
 		$(FUZZ_CC) -std=c11 -g -O1 $(TEL_CPPFLAGS) -Itel-batch \
-		    -fsanitize=fuzzer,address,undefined -o build/fuzz/$$n \
-		    $$f $(LIB_SRC) tel-batch/prefix.c $(libs_jansson) \
-		    $(libs_zlib) -lm || exit 1; \
+		    -Itel-kafka-cat -fsanitize=fuzzer,address,undefined \
+		    -o build/fuzz/$$n $$f $(LIB_SRC) tel-batch/prefix.c \
+		    tel-kafka-cat/value.c $(libs_jansson) $(libs_rdkafka) \
+		    $(libs_zlib) $(libs_curl) $(libs_openssl) -lm || exit 1; \
 		mkdir -p build/fuzz/$$n.corpus; \
 		build/fuzz/$$n -max_total_time=$(FUZZ_TIME) \
 		    build/fuzz/$$n.corpus t/fuzz/corpus/$${n#fuzz-} || exit 1; \

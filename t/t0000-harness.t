@@ -80,6 +80,26 @@ test_expect_success 'cleanup runs at the end even when a test fails' '
 	test -f cleaned
 '
 
+test_expect_success 'test_atexit inside a test body still runs at the end' '
+	run_sub inbody <<-EOF &&
+	test_expect_success "register" "test_atexit \"touch $PWD/from-body\""
+	test_expect_success "not yet" "! test -f $PWD/from-body"
+	test_done
+	EOF
+	test -f from-body
+'
+
+test_expect_success 'test_when_finished runs after its test, even a failing one' '
+	test_must_fail run_sub finished <<-EOF &&
+	test_expect_success "ok" "test_when_finished \"touch $PWD/fin1\" && true"
+	test_expect_success "seen" "test -f $PWD/fin1"
+	test_expect_success "fails" "test_when_finished \"touch $PWD/fin2\" && false"
+	test_done
+	EOF
+	test_grep "^ok 2 - seen" finished.out &&
+	test -f fin2
+'
+
 test_expect_success 'each script gets its own scratch directory, removed on success' '
 	run_sub where <<-EOF &&
 	test_expect_success "in trash" "pwd >$PWD/where"

@@ -44,18 +44,19 @@ export ASAN_OPTIONS UBSAN_OPTIONS
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/tel-$TEST_NAME.XXXXXX") || exit 1
 cd "$TRASH" || exit 1
 
-test_cleanup_cmds=
-# test_atexit CMD: run CMD when the script ends, pass or fail.
+# test_atexit CMD: run CMD when the script ends, pass or fail, newest
+# first.  Test bodies run in subshells, so the commands live in a file.
+test_atexit_file=$TRASH/.atexit
 test_atexit() {
-	test_cleanup_cmds="$1
-$test_cleanup_cmds"
+	{ printf '%s\n' "$1"; cat "$test_atexit_file" 2>/dev/null || :; } \
+	    >"$test_atexit_file.new" && mv "$test_atexit_file.new" "$test_atexit_file"
 }
 
 test_run_atexit() {
-	if test -n "$test_cleanup_cmds"; then
+	if test -s "$test_atexit_file"; then
 		cd "$TRASH" 2>/dev/null || cd /
-		eval "$test_cleanup_cmds" >/dev/null 2>&1
-		test_cleanup_cmds=
+		mv "$test_atexit_file" "$test_atexit_file.run" &&
+		(. "$test_atexit_file.run") >/dev/null 2>&1
 	fi
 }
 trap 'test_run_atexit; exit 130' INT TERM
@@ -113,18 +114,26 @@ test_when_finished() {
 ${test_when_finished_cmds:-}"
 }
 
+# The body runs in a subshell; its test_when_finished commands run at
+# its end, in that same subshell, where they were registered.
+test_body_() {
+	eval "$1"
+	test_body_rc_=$?
+	if test -n "$test_when_finished_cmds"; then
+		(eval "$test_when_finished_cmds") >/dev/null 2>&1 ||
+			test_body_rc_=1
+	fi
+	return $test_body_rc_
+}
+
 test_run_() {
 	test_when_finished_cmds=
 	if test -n "$verbose"; then
-		(eval "$1") >&2
+		(test_body_ "$1") >&2
 	else
-		(eval "$1") >/dev/null 2>&1
+		(test_body_ "$1") >/dev/null 2>&1
 	fi
 	test_eval_rc=$?
-	if test -n "$test_when_finished_cmds"; then
-		(eval "$test_when_finished_cmds") >/dev/null 2>&1 ||
-			test_eval_rc=1
-	fi
 	cd "$TRASH"
 	return $test_eval_rc
 }

@@ -1,0 +1,55 @@
+/*
+ * The Kafka options every tool shares (-b, -F, -X, -v, -q, --msk-iam,
+ * --region) and the one place where they become a librdkafka
+ * configuration.  The order of precedence, lowest first: the tool's
+ * defaults, the properties file, -b, then each -X as given.
+ */
+#ifndef TEL_KAFKA_H
+#define TEL_KAFKA_H
+
+#include <stddef.h>
+
+#include <librdkafka/rdkafka.h>
+
+struct kafka_opts {
+	const char	 *brokers;	/* -b, else $TEL_BROKERS */
+	const char	 *file;		/* -F, else $TEL_KAFKA_CONFIG */
+	char		**props;	/* -X name=value, in order */
+	size_t		  nprops;
+	const char	 *region;	/* --region */
+	int		  msk_iam;	/* --msk-iam */
+	int		  verbose;	/* -v count; -1 with -q */
+};
+
+struct kafka_default {
+	const char	*name, *value;
+};
+
+/*
+ * Takes one -X argument: "list" prints the properties librdkafka knows
+ * and exits 0; "name=value" is kept for kafka_conf().  Returns -1 for a
+ * malformed argument.
+ */
+int	kafka_opt_X(struct kafka_opts *, const char *);
+
+/*
+ * The configuration for opts over the tool's defaults (a NULL-named
+ * terminator ends them).  NULL with a message in err, which never holds
+ * the value of a secret property.
+ */
+rd_kafka_conf_t	*kafka_conf(const struct kafka_opts *,
+		    const struct kafka_default *, char *, size_t);
+
+/* rd_kafka_new() plus what --msk-iam needs once the handle exists. */
+rd_kafka_t	*kafka_new(rd_kafka_type_t, rd_kafka_conf_t *,
+		    const struct kafka_opts *, char *, size_t);
+
+/* 1 if a property's value must never be shown (passwords, keys). */
+int	kafka_prop_secret(const char *);
+
+/* The effective value of a property as an integer, or def. */
+long long	kafka_conf_int(rd_kafka_conf_t *, const char *, long long);
+
+void	kafka_opts_free(struct kafka_opts *);
+
+#endif

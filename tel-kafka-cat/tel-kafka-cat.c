@@ -1,0 +1,871 @@
+/*
+ * tel-kafka-cat: Kafka messages in, one NDJSON line per message out.
+ * With a group, a message's offset is stored only once its line has been
+ * written to stdout, so a crash replays and never skips.  See
+ * tel-kafka-cat(1).
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "jsonscan.h"
+#include "kafka.h"
+#include "ndjson.h"
+#include "number.h"
+#include "rfc3339.h"
+#include "value.h"
+
+#define MAX_TOPICS	64
+
+struct opts {
+	struct kafka_opts	 k;
+	const char		*topics[MAX_TOPICS];
+	size_t			 ntopics;
+	const char		*group;
+	int64_t			 offset;	/* RD_KAFKA_OFFSET_* or >= 0 */
+	int64_t			 since;		/* s@TIME in ms, or -1 */
+	int32_t			 partition;	/* -p, or -1 for all */
+	uint64_t		 count, close_ms;
+	int			 exit_eof, envelope, raw, offset_given;
+};
+
+struct part {
+	const char	*topic;		/* interned */
+	int32_t		 partition;
+	int		 eof;
+};
+
+struct pend {
+	const char	*topic;
+	int32_t		 partition;
+	int64_t		 next;		/* offset to store: last written + 1 */
+};
+
+struct stats {
+	uint64_t	messages, lines, skipped, bytes, eofs;
+	int64_t		began;
+};
+
+struct cat {
+	struct opts		 o;
+	rd_kafka_t		*rk;
+	struct ndjson_writer	 out;
+	char			*line, *env;	/* rendered value, envelope */
+	size_t			 linecap, envcap;
+	struct part		*parts;		/* the current assignment */
+	size_t			 nparts, capparts;
+	struct pend		*pend;		/* buffered, not yet stored */
+	size_t			 npend, cappend;
+	char			**names;	/* interned topic names */
+	size_t			 nnames;
+	struct stats		 st;
+	int			 assigned;	/* an assignment has been seen */
+	int			 done, failed, out_broken;
+};
+
+static volatile sig_atomic_t got_stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	got_stop = 1;
+}
+
+static void
+on_alarm(int sig)
+{
+	static const char msg[] = "tel-kafka-cat: close timed out\n";
+
+	(void)sig;
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(1);
+}
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: tel-kafka-cat [-EehqVv] [-b brokers] [-c count] [-F file]\n"
+	    "                     [-G group] [-o offset] [-p partition]\n"
+	    "                     [-X prop=value] [--close-timeout duration]\n"
+	    "                     [--msk-iam] [--raw] [--region region]\n"
+	    "                     -t topic ...\n");
+}
+
+#define bad_option(o, a, w)	tel_bad_option(o, a, w, usage)
+
+enum { OPT_CLOSE_TIMEOUT = 256, OPT_MSK_IAM, OPT_RAW, OPT_REGION };
+
+static const struct option longopts[] = {
+	{ "brokers", required_argument, NULL, 'b' },
+	{ "close-timeout", required_argument, NULL, OPT_CLOSE_TIMEOUT },
+	{ "config", required_argument, NULL, 'F' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "envelope", no_argument, NULL, 'E' },
+	{ "exit", no_argument, NULL, 'e' },
+	{ "group", required_argument, NULL, 'G' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "msk-iam", no_argument, NULL, OPT_MSK_IAM },
+	{ "offset", required_argument, NULL, 'o' },
+	{ "partition", required_argument, NULL, 'p' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "raw", no_argument, NULL, OPT_RAW },
+	{ "region", required_argument, NULL, OPT_REGION },
+	{ "topic", required_argument, NULL, 't' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* -o beginning|end|stored|N|-N|s@TIME */
+static void
+parse_offset(struct opts *o, const char *s)
+{
+	const char *errstr;
+	long long n;
+
+	o->offset_given = 1;
+	if (strcmp(s, "beginning") == 0)
+		o->offset = RD_KAFKA_OFFSET_BEGINNING;
+	else if (strcmp(s, "end") == 0)
+		o->offset = RD_KAFKA_OFFSET_END;
+	else if (strcmp(s, "stored") == 0)
+		o->offset = RD_KAFKA_OFFSET_STORED;
+	else if (strncmp(s, "s@", 2) == 0) {
+		n = tel_strtonum(s + 2, 0, LLONG_MAX, &errstr);
+		if (errstr == NULL)
+			o->since = n;
+		else if (tel_rfc3339_parse(s + 2, strlen(s + 2), &o->since,
+		    &errstr) == -1 || o->since < 0)
+			bad_option("-o", s, "TIME is neither ms since the epoch "
+			    "nor an RFC 3339 time after 1970");
+	} else if (s[0] == '-') {
+		n = tel_strtonum(s + 1, 1, LLONG_MAX / 2, &errstr);
+		if (errstr != NULL)
+			bad_option("-o", s, "not a count from the end");
+		o->offset = RD_KAFKA_OFFSET_TAIL(n);
+	} else {
+		n = tel_strtonum(s, 0, LLONG_MAX, &errstr);
+		if (errstr != NULL)
+			bad_option("-o", s, "expected beginning, end, stored, "
+			    "N, -N or s@TIME");
+		o->offset = n;
+	}
+}
+
+/* What -G allows of -o and -p, and the reverse. */
+static void
+check_args(const struct opts *o)
+{
+	if (o->group == NULL) {
+		if (o->offset == RD_KAFKA_OFFSET_STORED)
+			bad_option("-o", "stored", "needs a group (-G)");
+		return;
+	}
+	if (o->partition != -1)
+		bad_option("-p", "", "not with -G: the group assigns "
+		    "partitions");
+	if (o->since != -1 || (o->offset_given &&
+	    o->offset != RD_KAFKA_OFFSET_BEGINNING &&
+	    o->offset != RD_KAFKA_OFFSET_END &&
+	    o->offset != RD_KAFKA_OFFSET_STORED))
+		bad_option("-o", "", "with -G only beginning, end or stored "
+		    "(where the group has no committed offset)");
+}
+
+static void
+parse_args(int argc, char *argv[], struct opts *o)
+{
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "EF:G:VX:b:c:eho:p:qt:v", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'E':
+			o->envelope = 1;
+			break;
+		case 'F':
+			o->k.file = optarg;
+			break;
+		case 'G':
+			o->group = optarg;
+			break;
+		case 'V':
+			printf("tel-kafka-cat %s (librdkafka %s)\n", TEL_VERSION,
+			    rd_kafka_version_str());
+			exit(0);
+		case 'X':
+			if (kafka_opt_X(&o->k, optarg) == -1)
+				bad_option("-X", "", "expected prop=value or list");
+			break;
+		case 'b':
+			o->k.brokers = optarg;
+			break;
+		case 'c':
+			o->count = tel_num_option("-c", optarg, 1, LLONG_MAX,
+			    usage);
+			break;
+		case 'e':
+			o->exit_eof = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'o':
+			parse_offset(o, optarg);
+			break;
+		case 'p':
+			o->partition = (int32_t)tel_num_option("-p", optarg, 0,
+			    INT32_MAX, usage);
+			break;
+		case 'q':
+			o->k.verbose = -1;
+			break;
+		case 't':
+			if (o->ntopics == MAX_TOPICS)
+				bad_option("-t", optarg, "too many topics");
+			if (*optarg == '\0')
+				bad_option("-t", optarg, "empty topic name");
+			o->topics[o->ntopics++] = optarg;
+			break;
+		case 'v':
+			if (o->k.verbose >= 0)
+				o->k.verbose++;
+			break;
+		case OPT_CLOSE_TIMEOUT:
+			o->close_ms = tel_duration_option("--close-timeout",
+			    optarg, 1000, usage);
+			break;
+		case OPT_MSK_IAM:
+			o->k.msk_iam = 1;
+			break;
+		case OPT_RAW:
+			o->raw = 1;
+			break;
+		case OPT_REGION:
+			o->k.region = optarg;
+			break;
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind != argc)
+		bad_option("argument", argv[optind], "unexpected");
+	if (o->ntopics == 0)
+		bad_option("-t", "", "a topic is required");
+	check_args(o);
+}
+
+/* Topic names live as long as the run, so pointers can be compared. */
+static const char *
+intern(struct cat *c, const char *name)
+{
+	char **p;
+	size_t i;
+
+	for (i = 0; i < c->nnames; i++) {
+		if (strcmp(c->names[i], name) == 0)
+			return c->names[i];
+	}
+	if ((p = realloc(c->names, (c->nnames + 1) * sizeof(*p))) == NULL ||
+	    (p[c->nnames] = strdup(name)) == NULL)
+		err(1, NULL);
+	c->names = p;
+	return c->names[c->nnames++];
+}
+
+static struct part *
+find_part(struct cat *c, const char *topic, int32_t partition)
+{
+	size_t i;
+
+	for (i = 0; i < c->nparts; i++) {
+		if (c->parts[i].topic == topic &&
+		    c->parts[i].partition == partition)
+			return &c->parts[i];
+	}
+	return NULL;
+}
+
+static void
+track_add(struct cat *c, const rd_kafka_topic_partition_list_t *l)
+{
+	const char *t;
+	int i;
+
+	for (i = 0; i < l->cnt; i++) {
+		t = intern(c, l->elems[i].topic);
+		if (find_part(c, t, l->elems[i].partition) != NULL)
+			continue;
+		if (c->nparts == c->capparts) {
+			c->capparts = c->capparts ? 2 * c->capparts : 16;
+			c->parts = reallocarray(c->parts, c->capparts,
+			    sizeof(*c->parts));
+			if (c->parts == NULL)
+				err(1, NULL);
+		}
+		c->parts[c->nparts].topic = t;
+		c->parts[c->nparts].partition = l->elems[i].partition;
+		c->parts[c->nparts++].eof = 0;
+	}
+	c->assigned = 1;
+}
+
+static void
+track_remove(struct cat *c, const rd_kafka_topic_partition_list_t *l)
+{
+	struct part *p;
+	int i;
+
+	for (i = 0; i < l->cnt; i++) {
+		p = find_part(c, intern(c, l->elems[i].topic),
+		    l->elems[i].partition);
+		if (p != NULL)
+			*p = c->parts[--c->nparts];
+	}
+}
+
+/* -e: done once every assigned partition sits at its end. */
+static void
+check_done(struct cat *c)
+{
+	size_t i;
+
+	if (!c->o.exit_eof || !c->assigned)
+		return;
+	for (i = 0; i < c->nparts; i++) {
+		if (!c->parts[i].eof)
+			return;
+	}
+	c->done = 1;
+}
+
+/* Remembers that a line for this message sits in the output buffer. */
+static void
+pend_add(struct cat *c, const char *topic, int32_t partition, int64_t off)
+{
+	struct pend *p = c->npend ? &c->pend[c->npend - 1] : NULL;
+
+	if (p != NULL && p->topic == topic && p->partition == partition) {
+		p->next = off + 1;
+		return;
+	}
+	if (c->npend == c->cappend) {
+		c->cappend = c->cappend ? 2 * c->cappend : 64;
+		if ((c->pend = reallocarray(c->pend, c->cappend,
+		    sizeof(*c->pend))) == NULL)
+			err(1, NULL);
+	}
+	c->pend[c->npend].topic = topic;
+	c->pend[c->npend].partition = partition;
+	c->pend[c->npend++].next = off + 1;
+}
+
+/* Stores the offsets of lines now written; later entries win. */
+static void
+store_pending(struct cat *c)
+{
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_topic_partition_t *e;
+	rd_kafka_resp_err_t r;
+	size_t i;
+
+	if (c->npend == 0)
+		return;
+	if (c->o.group == NULL) {
+		c->npend = 0;
+		return;
+	}
+	l = rd_kafka_topic_partition_list_new((int)c->npend);
+	for (i = 0; i < c->npend; i++) {
+		e = rd_kafka_topic_partition_list_find(l, c->pend[i].topic,
+		    c->pend[i].partition);
+		if (e == NULL)
+			e = rd_kafka_topic_partition_list_add(l,
+			    c->pend[i].topic, c->pend[i].partition);
+		e->offset = c->pend[i].next;
+	}
+	c->npend = 0;
+	r = rd_kafka_offsets_store(c->rk, l);
+	if (r != RD_KAFKA_RESP_ERR_NO_ERROR && c->o.k.verbose > 0)
+		warnx("storing offsets: %s", rd_kafka_err2str(r));
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/*
+ * Writes out the buffered lines, then stores their offsets.  On a write
+ * error nothing more is stored: those lines may not have been written.
+ */
+static int
+flush_out(struct cat *c)
+{
+	if (c->out_broken)
+		return -1;
+	if (ndjson_flush(&c->out) == -1) {
+		warn("stdout");
+		c->out_broken = 1;
+		c->failed = 1;
+		c->npend = 0;
+		got_stop = 1;
+		return -1;
+	}
+	store_pending(c);
+	return 0;
+}
+
+static char *
+line_room(struct cat *c, size_t n)
+{
+	if (n > c->linecap) {
+		free(c->line);
+		if ((c->line = malloc(n)) == NULL)
+			err(1, NULL);
+		c->linecap = n;
+	}
+	return c->line;
+}
+
+/*
+ * The value as line text: JSON as it is (compacted if it spans lines),
+ * else with --raw a JSON string.  NULL if the message is to be skipped.
+ */
+static const char *
+render_value(struct cat *c, const rd_kafka_message_t *m, size_t *n,
+    char *why, size_t whysz)
+{
+	struct json_error e;
+	const char *v = m->payload;
+
+	if (v == NULL) {
+		if (!c->o.raw) {
+			snprintf(why, whysz, "no value (a tombstone)");
+			return NULL;
+		}
+		*n = 4;
+		return "null";
+	}
+	if (json_scan(v, m->len, NULL, 0, &e) == -1) {
+		if (!c->o.raw) {
+			if (!json_utf8_valid(v, m->len))
+				snprintf(why, whysz, "not JSON: invalid UTF-8");
+			else
+				snprintf(why, whysz, "not JSON: %s at byte %zu",
+				    e.msg, e.offset);
+			return NULL;
+		}
+		*n = value_string(v, m->len, line_room(c,
+		    VALUE_STRING_MAX(m->len)));
+		return c->line;
+	}
+	*n = m->len;
+	if (!value_multiline(v, m->len))
+		return v;
+	*n = value_compact(v, m->len, line_room(c, m->len));
+	return c->line;
+}
+
+/* -E: the message's coordinates around its value, in a second buffer. */
+static const char *
+envelope(struct cat *c, const rd_kafka_message_t *m, const char *v,
+    size_t *n)
+{
+	rd_kafka_timestamp_type_t tt;
+	const char *topic = rd_kafka_topic_name(m->rkt);
+	size_t need = 128 + VALUE_STRING_MAX(strlen(topic)) +
+	    VALUE_STRING_MAX(m->key_len) + *n, o;
+	int64_t ts = rd_kafka_message_timestamp(m, &tt);
+	char *buf;
+
+	if (need > c->envcap) {
+		free(c->env);
+		if ((c->env = malloc(need)) == NULL)
+			err(1, NULL);
+		c->envcap = need;
+	}
+	buf = c->env;
+	o = (size_t)sprintf(buf, "{\"topic\":");
+	o += value_string(topic, strlen(topic), buf + o);
+	o += (size_t)sprintf(buf + o, ",\"partition\":%" PRId32 ",\"offset\":%"
+	    PRId64 ",\"timestamp\":", m->partition, m->offset);
+	o += (size_t)(ts == -1 ? sprintf(buf + o, "null") :
+	    sprintf(buf + o, "%" PRId64, ts));
+	o += (size_t)sprintf(buf + o, ",\"key\":");
+	if (m->key == NULL)
+		o += (size_t)sprintf(buf + o, "null");
+	else
+		o += value_string(m->key, m->key_len, buf + o);
+	o += (size_t)sprintf(buf + o, ",\"value\":");
+	memcpy(buf + o, v, *n);
+	o += *n;
+	buf[o++] = '}';
+	*n = o;
+	return buf;
+}
+
+static void
+emit(struct cat *c, const rd_kafka_message_t *m)
+{
+	const char *topic = intern(c, rd_kafka_topic_name(m->rkt));
+	struct part *p = find_part(c, topic, m->partition);
+	const char *v;
+	char why[256];
+	size_t n;
+
+	c->st.messages++;
+	if (p != NULL)
+		p->eof = 0;
+	if ((v = render_value(c, m, &n, why, sizeof(why))) == NULL) {
+		warnx("%s [%" PRId32 "] offset %" PRId64 ": %s; skipped", topic,
+		    m->partition, m->offset, why);
+		c->st.skipped++;
+		pend_add(c, topic, m->partition, m->offset);
+		return;
+	}
+	if (c->o.envelope)
+		v = envelope(c, m, v, &n);
+	if (c->out.len + n + 1 > c->out.cap && flush_out(c) == -1)
+		return;
+	if (ndjson_put_line(&c->out, v, n) == -1) {
+		warn("stdout");
+		c->out_broken = c->failed = 1;
+		c->npend = 0;
+		got_stop = 1;
+		return;
+	}
+	c->st.lines++;
+	c->st.bytes += n + 1;
+	pend_add(c, topic, m->partition, m->offset);
+	if (c->o.count > 0 && c->st.lines >= c->o.count)
+		c->done = 1;
+}
+
+/* Errors that come as messages: ends of partitions, missing topics. */
+static void
+message_error(struct cat *c, const rd_kafka_message_t *m)
+{
+	const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : NULL;
+	struct part *p;
+
+	switch (m->err) {
+	case RD_KAFKA_RESP_ERR__PARTITION_EOF:
+		c->st.eofs++;
+		p = find_part(c, intern(c, topic), m->partition);
+		if (p != NULL)
+			p->eof = 1;
+		check_done(c);
+		return;
+	case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+	case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+		warnx("%s%s%s", topic ? topic : "", topic ? ": " : "",
+		    rd_kafka_message_errstr(m));
+		c->failed = 1;
+		got_stop = 1;
+		return;
+	default:
+		warnx("%s", rd_kafka_message_errstr(m));
+		return;
+	}
+}
+
+static void
+on_error(rd_kafka_t *rk, int e, const char *reason, void *opaque)
+{
+	struct cat *c = opaque;
+	char why[512];
+
+	if (e == RD_KAFKA_RESP_ERR__FATAL) {
+		rd_kafka_fatal_error(rk, why, sizeof(why));
+		warnx("fatal: %s", why);
+	} else if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
+		warnx("authentication failed: %s", reason);
+	} else if (e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN &&
+	    c->o.exit_eof) {
+		warnx("%s", reason);	/* cron mode: do not wait forever */
+	} else {
+		if (c->o.k.verbose >= 0)
+			warnx("kafka: %s", reason);
+		return;
+	}
+	c->failed = 1;
+	got_stop = 1;
+}
+
+/*
+ * Before partitions go, the lines read from them are written and their
+ * offsets committed, so the next owner starts right after them.
+ */
+static void
+on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
+    rd_kafka_topic_partition_list_t *l, void *opaque)
+{
+	struct cat *c = opaque;
+	int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+	rd_kafka_error_t *ce = NULL;
+
+	if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		track_add(c, l);
+		if (coop)
+			ce = rd_kafka_incremental_assign(rk, l);
+		else
+			rd_kafka_assign(rk, l);
+		if (c->o.k.verbose > 0)
+			warnx("assigned %d partitions", l->cnt);
+		if (l->cnt == 0)
+			check_done(c);
+	} else {
+		flush_out(c);
+		if (c->o.group != NULL)
+			rd_kafka_commit(rk, NULL, 0);
+		track_remove(c, l);
+		if (coop)
+			ce = rd_kafka_incremental_unassign(rk, l);
+		else {
+			rd_kafka_assign(rk, NULL);
+			c->nparts = 0;
+		}
+	}
+	if (ce != NULL) {
+		warnx("rebalance: %s", rd_kafka_error_string(ce));
+		rd_kafka_error_destroy(ce);
+	}
+}
+
+/*
+ * A failed metadata request says only "transport failure"; the reason
+ * (authentication, TLS) waits in the queue for the error callback.
+ */
+static void
+surface_errors(struct cat *c)
+{
+	rd_kafka_message_t *m;
+	int i;
+
+	for (i = 0; i < 10 && !got_stop; i++) {
+		if ((m = rd_kafka_consumer_poll(c->rk, 100)) != NULL)
+			rd_kafka_message_destroy(m);
+	}
+}
+
+/* Without a group: every partition of each topic (or -p's), from -o. */
+static rd_kafka_topic_partition_list_t *
+all_partitions(struct cat *c)
+{
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(
+	    16);
+	const struct rd_kafka_metadata *md;
+	rd_kafka_topic_t *rkt;
+	rd_kafka_resp_err_t e;
+	size_t i;
+	int j;
+
+	for (i = 0; i < c->o.ntopics; i++) {
+		rkt = rd_kafka_topic_new(c->rk, c->o.topics[i], NULL);
+		e = rd_kafka_metadata(c->rk, 0, rkt, &md, 10000);
+		rd_kafka_topic_destroy(rkt);
+		if (e == RD_KAFKA_RESP_ERR_NO_ERROR && md->topics[0].err)
+			e = md->topics[0].err;
+		if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			surface_errors(c);
+			errx(1, "%s: %s", c->o.topics[i], rd_kafka_err2str(e));
+		}
+		for (j = 0; j < md->topics[0].partition_cnt; j++) {
+			int32_t p = md->topics[0].partitions[j].id;
+
+			if (c->o.partition == -1 || c->o.partition == p)
+				rd_kafka_topic_partition_list_add(l,
+				    c->o.topics[i], p)->offset = c->o.since != -1 ?
+				    c->o.since : c->o.offset;
+		}
+		rd_kafka_metadata_destroy(md);
+	}
+	if (l->cnt == 0)
+		errx(1, "-p %" PRId32 ": no such partition", c->o.partition);
+	return l;
+}
+
+static void
+assign_all(struct cat *c)
+{
+	rd_kafka_topic_partition_list_t *l = all_partitions(c);
+	rd_kafka_resp_err_t e;
+
+	if (c->o.since != -1 &&
+	    (e = rd_kafka_offsets_for_times(c->rk, l, 10000)) != 0)
+		errx(1, "-o s@%" PRId64 ": %s", c->o.since, rd_kafka_err2str(e));
+	track_add(c, l);
+	if ((e = rd_kafka_assign(c->rk, l)) != 0)
+		errx(1, "assign: %s", rd_kafka_err2str(e));
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+static void
+subscribe(struct cat *c)
+{
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(
+	    (int)c->o.ntopics);
+	rd_kafka_resp_err_t e;
+	size_t i;
+
+	for (i = 0; i < c->o.ntopics; i++)
+		rd_kafka_topic_partition_list_add(l, c->o.topics[i],
+		    RD_KAFKA_PARTITION_UA);
+	if ((e = rd_kafka_subscribe(c->rk, l)) != 0)
+		errx(1, "subscribe: %s", rd_kafka_err2str(e));
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+static void
+setup(struct cat *c)
+{
+	struct kafka_default d[] = {
+		{ "enable.auto.offset.store", "false" },
+		{ "enable.partition.eof", "true" },
+		{ "auto.offset.reset", "earliest" },
+		{ "enable.auto.commit", c->o.group ? "true" : "false" },
+		/* no commits happen without -G; librdkafka wants a name */
+		{ "group.id", c->o.group ? c->o.group : "tel-kafka-cat" },
+		{ NULL, NULL },
+	};
+	rd_kafka_conf_t *conf;
+	char e[512];
+
+	if (c->o.group != NULL && c->o.offset == RD_KAFKA_OFFSET_END)
+		d[2].value = "latest";
+	if ((conf = kafka_conf(&c->o.k, d, e, sizeof(e))) == NULL)
+		errx(2, "%s", e);
+	rd_kafka_conf_set_error_cb(conf, on_error);
+	if (c->o.group != NULL)
+		rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+	rd_kafka_conf_set_opaque(conf, c);
+	if ((c->rk = kafka_new(RD_KAFKA_CONSUMER, conf, &c->o.k, e,
+	    sizeof(e))) == NULL)
+		errx(2, "%s", e);
+	rd_kafka_poll_set_consumer(c->rk);
+	if (ndjson_writer_init(&c->out, STDOUT_FILENO, 0) == -1)
+		err(1, NULL);
+	if (c->o.group != NULL)
+		subscribe(c);
+	else
+		assign_all(c);
+}
+
+static void
+consume(struct cat *c)
+{
+	rd_kafka_message_t *m;
+
+	while (!got_stop && !c->done) {
+		if ((m = rd_kafka_consumer_poll(c->rk, 0)) == NULL) {
+			flush_out(c);	/* idle: let the reader have it */
+			if ((m = rd_kafka_consumer_poll(c->rk, 100)) == NULL)
+				continue;
+		}
+		if (m->err)
+			message_error(c, m);
+		else
+			emit(c, m);
+		rd_kafka_message_destroy(m);
+	}
+}
+
+/*
+ * Written lines' offsets are committed, the group left; a bound keeps a
+ * dead cluster from holding a cron job.
+ */
+static void
+finish(struct cat *c)
+{
+	rd_kafka_resp_err_t e;
+
+	flush_out(c);
+	signal(SIGALRM, on_alarm);
+	alarm((unsigned)((c->o.close_ms + 999) / 1000));
+	if (c->o.group != NULL && (e = rd_kafka_commit(c->rk, NULL, 0)) != 0 &&
+	    e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+		warnx("commit: %s", rd_kafka_err2str(e));
+		c->failed = 1;
+	}
+	if ((e = rd_kafka_consumer_close(c->rk)) != 0)
+		warnx("close: %s", rd_kafka_err2str(e));
+	rd_kafka_destroy(c->rk);
+	alarm(0);
+}
+
+static void
+summary(const struct cat *c)
+{
+	const struct stats *s = &c->st;
+
+	fprintf(stderr, "{\"program\":\"tel-kafka-cat\",\"messages\":%llu,"
+	    "\"lines\":%llu,\"skipped\":%llu,\"bytes\":%llu,"
+	    "\"partitions\":%zu,\"seconds\":%.3f}\n",
+	    (unsigned long long)s->messages, (unsigned long long)s->lines,
+	    (unsigned long long)s->skipped, (unsigned long long)s->bytes,
+	    c->nparts, (double)(tel_mono_ms() - s->began) / 1000.0);
+}
+
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);	/* EPIPE stops us before storing */
+}
+
+static void
+cleanup(struct cat *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nnames; i++)
+		free(c->names[i]);
+	free(c->names);
+	free(c->parts);
+	free(c->pend);
+	free(c->line);
+	free(c->env);
+	ndjson_writer_free(&c->out);
+	kafka_opts_free(&c->o.k);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct cat c;
+	int status;
+
+	memset(&c, 0, sizeof(c));
+	c.o.offset = RD_KAFKA_OFFSET_BEGINNING;
+	c.o.since = -1;
+	c.o.partition = -1;
+	c.o.close_ms = 10000;
+	parse_args(argc, argv, &c.o);
+	catch_signals();
+	c.st.began = tel_mono_ms();
+	setup(&c);
+	consume(&c);
+	finish(&c);
+	if (c.o.k.verbose > 0)
+		summary(&c);
+	status = c.failed || c.st.skipped > 0;
+	cleanup(&c);
+	return status;
+}
