@@ -8,7 +8,7 @@ PKG_CONFIG ?=	pkg-config
 PROVE ?=	prove
 PROVE_FLAGS ?=	-j2
 
-TOOLS =		tel-batch tel-gen tel-kafka-cat tel-kafka-put tel-mktopic
+TOOLS =		tel-batch tel-gen tel-kafka-cat tel-kafka-put tel-mktopic tel-s3-put
 
 # SANITIZE=1 builds with ASan+UBSan into its own tree, so both coexist.
 ifeq ($(SANITIZE),1)
@@ -50,6 +50,7 @@ tel-batch_LIBS = $(libs_zlib) $(libs_openssl) -lm
 tel-kafka-put_LIBS = $(libs_rdkafka) $(libs_curl) $(libs_openssl) -lm
 tel-mktopic_LIBS = $(libs_rdkafka) $(libs_curl) $(libs_openssl) -lm
 tel-kafka-cat_LIBS = $(libs_rdkafka) $(libs_curl) $(libs_openssl) -lm
+tel-s3-put_LIBS = $(libs_curl) $(libs_openssl) -lm
 
 UNIT_SRC =	$(wildcard t/unit/*.c)
 UNIT_BIN =	$(UNIT_SRC:t/unit/%.c=$(B)/t/unit-%)
@@ -105,6 +106,7 @@ fuzz-creds_LIBS = $(libs_curl) $(libs_openssl)
 fuzz-prefix_OBJ = $(B)/obj/tel-batch/prefix.o
 fuzz-value_OBJ = $(B)/obj/tel-kafka-cat/value.o
 fuzz-value_LIBS = $(libs_jansson)
+fuzz-s3xml_OBJ = $(B)/obj/tel-s3-put/xml.o $(B)/obj/tel-s3-put/manifest.o
 .SECONDEXPANSION:
 $(B)/t/fuzz-%: $(B)/obj/t/fuzz/fuzz-%.o $$(fuzz-$$*_OBJ) $(B)/obj/t/fuzz/driver.o $(LIBTEL)
 	@mkdir -p $(@D)
@@ -112,6 +114,7 @@ $(B)/t/fuzz-%: $(B)/obj/t/fuzz/fuzz-%.o $$(fuzz-$$*_OBJ) $(B)/obj/t/fuzz/driver.
 
 $(B)/obj/t/fuzz/fuzz-prefix.o: CPPFLAGS += -Itel-batch
 $(B)/obj/t/fuzz/fuzz-value.o: CPPFLAGS += -Itel-kafka-cat
+$(B)/obj/t/fuzz/fuzz-s3xml.o: CPPFLAGS += -Itel-s3-put
 $(B)/obj/t/fuzz/driver.o: t/fuzz/driver.c $(B)/flags
 	@mkdir -p $(@D)
 	$(CC) $(TEL_CPPFLAGS) $(CPPFLAGS) $(TEL_CFLAGS) $(CFLAGS) -c -o $@ $<
@@ -136,9 +139,9 @@ fuzz:
 	@for f in $(FUZZ_SRC); do \
 		n=$$(basename $$f .c); \
 		$(FUZZ_CC) -std=c11 -g -O1 $(TEL_CPPFLAGS) -Itel-batch \
-		    -Itel-kafka-cat -fsanitize=fuzzer,address,undefined \
+		    -Itel-kafka-cat -Itel-s3-put -fsanitize=fuzzer,address,undefined \
 		    -o build/fuzz/$$n $$f $(LIB_SRC) tel-batch/prefix.c \
-		    tel-kafka-cat/value.c $(libs_jansson) $(libs_rdkafka) \
+		    tel-kafka-cat/value.c tel-s3-put/xml.c tel-s3-put/manifest.c $(libs_jansson) $(libs_rdkafka) \
 		    $(libs_zlib) $(libs_curl) $(libs_openssl) -lm || exit 1; \
 		mkdir -p build/fuzz/$$n.corpus; \
 		build/fuzz/$$n -max_total_time=$(FUZZ_TIME) \

@@ -28,6 +28,7 @@ struct xfer {
 	size_t			 cap, max;	/* response body buffer, bound */
 	int			 too_big;
 	int			 read_errno;	/* the request body's read */
+	int			 stopped;	/* req->stop was seen set */
 	char			 errbuf[CURL_ERROR_SIZE];
 };
 
@@ -287,6 +288,41 @@ set_method(struct xfer *x)
 	    CURLE_OK ? 0 : -1;
 }
 
+/* Gives up a transfer once the caller's stop flag is set. */
+static int
+on_progress(void *arg, curl_off_t dlt, curl_off_t dln, curl_off_t ult,
+    curl_off_t uln)
+{
+	struct xfer *x = arg;
+
+	(void)dlt, (void)dln, (void)ult, (void)uln;
+	if (*x->req->stop) {
+		x->stopped = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Optional limits: a stalled transfer, the caller's stop flag. */
+static int
+set_limits(struct xfer *x)
+{
+	const struct http_req *r = x->req;
+	CURL *c = x->curl;
+
+	if (r->stall_s > 0 &&
+	    (curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, r->stall_s) != CURLE_OK))
+		return -1;
+	if (r->stop != NULL &&
+	    (curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_XFERINFODATA, x) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) != CURLE_OK))
+		return -1;
+	return 0;
+}
+
 static int
 set_options(struct xfer *x)
 {
@@ -294,12 +330,15 @@ set_options(struct xfer *x)
 	CURL *c = x->curl;
 
 	/*
-	 * No signals (curl runs on librdkafka's threads too), no redirects,
+	 * No signals (curl runs on librdkafka's threads too), the path as
+	 * given (signed requests: "/../" in an S3 key is no dot segment),
+	 * no redirects,
 	 * no scheme but HTTP(S); proxies from the environment unless the
 	 * endpoint is link-local, where no proxy could reach it.
 	 */
 	if (curl_easy_setopt(c, CURLOPT_URL, r->url) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_USERAGENT, "tel/" TEL_VERSION) != CURLE_OK ||
@@ -313,12 +352,15 @@ set_options(struct xfer *x)
 	if (r->no_proxy &&
 	    curl_easy_setopt(c, CURLOPT_NOPROXY, "*") != CURLE_OK)
 		return -1;
+	if (set_limits(x) == -1)
+		return -1;
 	return set_method(x);
 }
 
+/* With curl non-NULL, a kept handle reset for this request. */
 static int
-xfer_init(struct xfer *x, const struct http_req *r, struct http_resp *resp,
-    char *err, size_t errsz)
+xfer_init(struct xfer *x, CURL *curl, const struct http_req *r,
+    struct http_resp *resp, char *err, size_t errsz)
 {
 	memset(x, 0, sizeof(*x));
 	memset(resp, 0, sizeof(*resp));
@@ -333,7 +375,7 @@ xfer_init(struct xfer *x, const struct http_req *r, struct http_resp *resp,
 		return -1;
 	if ((r->nkeep > 0 && (resp->headers = calloc(r->nkeep,
 	    sizeof(*resp->headers))) == NULL) ||
-	    (x->curl = curl_easy_init()) == NULL) {
+	    (x->curl = curl != NULL ? curl : curl_easy_init()) == NULL) {
 		snprintf(err, errsz, "out of memory");
 		return -1;
 	}
@@ -353,7 +395,9 @@ xfer_done(struct xfer *x, CURLcode rc, char *err, size_t errsz)
 	struct http_resp *r = x->resp;
 
 	if (rc != CURLE_OK) {
-		if (x->too_big)
+		if (x->stopped)
+			snprintf(err, errsz, "interrupted");
+		else if (x->too_big)
 			snprintf(err, errsz, "response body over %zu bytes", x->max);
 		else if (x->read_errno != 0)
 			snprintf(err, errsz, "reading the request body: %s",
@@ -372,25 +416,80 @@ xfer_done(struct xfer *x, CURLcode rc, char *err, size_t errsz)
 	return 0;
 }
 
-int
-http_do(const struct http_req *r, struct http_resp *resp, char *err,
-    size_t errsz)
+struct http_conn {
+	CURL	*curl;
+};
+
+struct http_conn *
+http_conn_new(void)
+{
+	char err[64];
+
+	if (http_init(err, sizeof(err)) == -1)
+		return NULL;
+	return calloc(1, sizeof(struct http_conn));
+}
+
+void
+http_conn_free(struct http_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->curl != NULL)
+		curl_easy_cleanup(c->curl);
+	free(c);
+}
+
+/*
+ * One request on a kept handle (conn) or a fresh one.  A kept handle is
+ * reset, which drops the last request's options but keeps its open
+ * connections, DNS and TLS session caches.
+ */
+static int
+perform(struct http_conn *conn, const struct http_req *r,
+    struct http_resp *resp, char *err, size_t errsz)
 {
 	struct xfer x;
+	CURL *kept = NULL;
 	int rc = -1;
 
-	if (xfer_init(&x, r, resp, err, errsz) == -1)
+	if (conn != NULL && conn->curl != NULL) {
+		curl_easy_reset(conn->curl);
+		kept = conn->curl;
+	}
+	rc = xfer_init(&x, kept, r, resp, err, errsz);
+	if (conn != NULL && x.curl != NULL)
+		conn->curl = x.curl;
+	if (rc == -1)
 		goto out;
+	rc = -1;
 	if (xfer_done(&x, curl_easy_perform(x.curl), err, errsz) == -1)
 		goto out;
 	rc = 0;
 out:
-	if (x.curl != NULL)
+	/* the handle must not keep pointers into this request */
+	if (x.curl != NULL && conn != NULL)
+		curl_easy_reset(x.curl);
+	else if (x.curl != NULL)
 		curl_easy_cleanup(x.curl);
 	slist_free(x.hdrs);
 	if (rc == -1)
 		http_resp_free(resp);
 	return rc;
+}
+
+int
+http_do(const struct http_req *r, struct http_resp *resp, char *err,
+    size_t errsz)
+{
+	return perform(NULL, r, resp, err, errsz);
+}
+
+int
+http_conn_do(struct http_conn *conn, const struct http_req *r,
+    struct http_resp *resp, char *err, size_t errsz)
+{
+	return perform(conn, r, resp, err, errsz);
 }
 
 const char *

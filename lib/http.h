@@ -1,14 +1,17 @@
 /*
- * HTTP client over libcurl, the only file that uses it.  For now one
- * synchronous request at a time, as the AWS credential chain needs; the
- * request and response structures are meant to serve a curl-multi
- * uploader later too (a body from memory or from a file range, any
- * headers, chosen response headers kept).  Response bodies are bounded
- * and wiped when freed: they may carry credentials.
+ * HTTP client over libcurl, the only file that uses it.  One synchronous
+ * request at a time: http_do on a fresh connection, as the AWS credential
+ * chain needs, or http_conn_do on a kept handle whose connections are
+ * reused (keep-alive), as an uploader needs.  The request and response
+ * structures are meant to serve a curl-multi uploader later too (a body
+ * from memory or from a file range, any headers, chosen response headers
+ * kept).  Response bodies are bounded and wiped when freed: they may
+ * carry credentials.
  */
 #ifndef TEL_HTTP_H
 #define TEL_HTTP_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +47,11 @@ struct http_req {
 	const char *const		*keep;		/* response headers */
 	size_t				 nkeep;
 	int				 no_proxy;	/* link-local endpoints */
+	long				 stall_s;	/* 0, or give up after
+							   this long without a
+							   byte either way */
+	/* if set and nonzero, the transfer is given up ("interrupted") */
+	const volatile sig_atomic_t	*stop;
 };
 
 struct http_kept {
@@ -69,6 +77,19 @@ int	http_init(char *, size_t);
  * header value or body.
  */
 int	http_do(const struct http_req *, struct http_resp *, char *, size_t);
+
+/*
+ * A handle kept across requests so that their connections are reused;
+ * NULL if out of memory.  Not for two threads at once.
+ */
+struct http_conn;
+
+struct http_conn	*http_conn_new(void);
+void	http_conn_free(struct http_conn *);
+
+/* http_do over conn's connections. */
+int	http_conn_do(struct http_conn *, const struct http_req *,
+	    struct http_resp *, char *, size_t);
 
 /* A kept response header's value (name case-insensitive), or NULL. */
 const char	*http_resp_header(const struct http_resp *, const char *);

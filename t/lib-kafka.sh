@@ -168,6 +168,28 @@ kafka_wait_topic() {
 	done
 }
 
+# kafka_wait_brokers N [SECONDS]: until every broker of the current peer,
+# but those that are down (connection refused), lists N brokers (default
+# limit: 30 s).  Each broker learns of a fenced or returning node from the
+# metadata log, a few hundred milliseconds apart from the others: after a
+# kill or restart, one broker may still list the old state when another
+# lists the new.
+kafka_wait_brokers() {
+	kafka_deadline_=$(($(date +%s) + ${2:-30}))
+	for kafka_b_ in $(echo "$KAFKA_BROKERS" | tr , ' '); do
+		while :; do
+			kafka_md_=$(kcat -L -b "$kafka_b_" -m 2 2>&1)
+			echo "$kafka_md_" | grep -q "^ $1 brokers:$" && break
+			echo "$kafka_md_" | grep -q "Connection refused" && break
+			if test "$(date +%s)" -ge "$kafka_deadline_"; then
+				echo >&2 "kafka_wait_brokers: $kafka_b_ does not list $1 brokers"
+				return 1
+			fi
+			sleep 0.2
+		done
+	done
+}
+
 # kafka_private_check_ NAME: kill and restart belong to peers of
 # test_kafka_private (also when test_kafka's peer happens to be private
 # because the script runs alone: it behaves the same alone or in the suite).
@@ -188,7 +210,7 @@ kafka_kill() {
 }
 
 # kafka_restart NODE: start a killed node again, with its config and data;
-# returns once it serves metadata listing every node of the peer.
+# returns once every running node lists exactly the running nodes.
 kafka_restart() {
 	kafka_private_check_ kafka_restart &&
 	kafka_sh restart "$KAFKA_PEER_DIR" "$1"

@@ -208,12 +208,10 @@ test_expect_success 'private cluster: SIGKILL of node 2; the others take over' '
 	kafka_kill 2 &&
 	! running "$pid" &&
 	# The controller fences node 2 after broker.session.timeout.ms (6 s).
-	i=0 &&
-	while test "$(brokers)" != 2; do
-		i=$((i + 1)) && test $i -lt 100 && sleep 0.2 || return 1
-	done &&
+	kafka_wait_brokers 2 &&
 	seq 31 60 | kcat -P -b "$KAFKA_BROKERS" -t "$t" -X acks=all &&
 	kcat -L -b "$KAFKA_BROKERS" -t "$t" >md &&
+	test_grep "^ 2 brokers:" md &&
 	test_grep -v "leader 2," md
 '
 
@@ -221,11 +219,10 @@ test_expect_success 'private cluster: node 2 restarts with its data and catches 
 	kafka_use "$private" &&
 	t=$(cat topic) &&
 	kafka_restart 2 &&
-	# Listed by every broker, and back in the ISR of every partition
-	# once it has caught up.
+	kafka_wait_brokers 3 &&
+	# Back in the ISR of every partition once it has caught up.
 	i=0 &&
-	while test "$(brokers)" != 3 ||
-	    test "$(kcat -L -b "$KAFKA_BROKERS" -t "$t" |
+	while test "$(kcat -L -b "$KAFKA_BROKERS" -t "$t" |
 	    grep -c "isrs: [123],[123],[123]$")" != 3; do
 		i=$((i + 1)) && test $i -lt 150 && sleep 0.2 || return 1
 	done &&

@@ -33,6 +33,18 @@ test_expect_success '-k session_id: one partition per session, input order kept'
 	python3 "$TEST_DIRECTORY/py/check_keys.py" events got
 '
 
+test_expect_success '100k events round trip: identical bytes, per-key order' '
+	tel-gen -n 100000 -s 12 >big.events &&
+	T=$(test_topic) && kafka_create_topic "$T" 4 &&
+	tel-kafka-put -b $B -t $T -k session_id <big.events >failed &&
+	test_must_be_empty failed &&
+	tel-kafka-cat -b $B -t $T -e >got &&
+	sort big.events >want.s && sort got >got.s && test_cmp want.s got.s &&
+	kcat -b $B -C -t $T -e -q -f "%p %k %s\n" >got.k &&
+	python3 "$TEST_DIRECTORY/py/check_keys.py" big.events got.k &&
+	rm -f big.events got got.s want.s got.k
+'
+
 test_expect_success 'bad lines are named, given back verbatim, good ones sent' '
 	T=$(test_topic) && kafka_create_topic "$T" 1 &&
 	{

@@ -108,6 +108,14 @@ test_expect_success '--msk-iam with tel-kafka-cat -G -e: clear failure, no hang'
 	test_must_be_empty got && no_secrets err
 '
 
+test_expect_success '--msk-iam with tel-mktopic: refused, exit 1, nothing secret' '
+	test_expect_code 1 tel-mktopic --msk-iam --region us-west-2 -b $B \
+		-t msk-$(cat topic) -X ssl.ca.location=$KAFKA_CA -vv \
+		-X debug=security --timeout 20s >out 2>err &&
+	test_grep "uthentication" out err &&
+	no_secrets out err
+'
+
 test_expect_success '--msk-iam: region from an MSK broker name; none at all is an error' '
 	test_expect_code 2 tel-kafka-put --msk-iam -b 127.0.0.1:1 -t x \
 		</dev/null 2>err &&

@@ -3,7 +3,8 @@
 # from the Maven Central jars pinned in t/kafka/pom.xml.
 #
 #   kafka.sh fetch              download the jars into the cache, if missing
-#   kafka.sh start KIND DIR     start a peer of KIND in DIR, wait until it serves
+#   kafka.sh start KIND DIR     start a peer of KIND in DIR (new, or empty but
+#                               for files of the caller's), wait until it serves
 #   kafka.sh stop DIR           stop every process of the peer in DIR, by PID
 #   kafka.sh kill DIR NODE      SIGKILL one node (fault tests)
 #   kafka.sh restart DIR NODE   start a killed node again, same config and data
@@ -544,8 +545,9 @@ start() {
 	*) die "unknown kind '$KIND' (single, cluster or sasl)" ;;
 	esac
 	need_java
-	if test -e "$DIR/env" || ls "$DIR"/node*.pid >/dev/null 2>&1; then
-		die "$DIR holds a peer already; stop it and remove the directory"
+	# DIR is new, or holds only what the caller put there (a log...).
+	if test -e "$DIR/peer.conf"; then
+		die "$DIR holds a peer, or the remains of one; stop it and remove the directory"
 	fi
 	mkdir -p "$DIR"
 	fetch
@@ -594,6 +596,7 @@ start() {
 	format_nodes
 	t1=$(date +%s%N)
 
+	watchdog
 	n=1
 	set --
 	while test $n -le "$nodes"; do
@@ -601,7 +604,6 @@ start() {
 		set -- "$@" $n
 		n=$((n + 1))
 	done
-	watchdog
 	wait_serving "$(seq 1 "$nodes")" "$@"
 	write_env
 	t2=$(date +%s%N)
@@ -721,21 +723,27 @@ kill_node() {
 restart_node() {
 	load_peer
 	check_node "$1"
+	rn_node=$1
 	test -e "$DIR/stopped" && die "$DIR was stopped"
-	pidfile_alive "$DIR/node$1.pid" && die "node $1 is running"
+	pidfile_alive "$DIR/node$rn_node.pid" && die "node $rn_node is running"
 	rn_t0=$(date +%s%N)
-	launch "$1"
-	# Back once it lists itself and every other node that runs (a node
-	# killed a moment ago may be listed until it is fenced: waited out).
+	launch "$rn_node"
+	# Back once every node that runs lists exactly the nodes that run
+	# (a node killed a moment ago is listed until it is fenced: waited
+	# out).
 	rn_want=
+	set --
 	n=1
 	while test $n -le "$nodes"; do
-		pidfile_alive "$DIR/node$n.pid" && rn_want="$rn_want$n
+		if pidfile_alive "$DIR/node$n.pid"; then
+			rn_want="$rn_want$n
 "
+			set -- "$@" $n
+		fi
 		n=$((n + 1))
 	done
-	wait_serving "${rn_want%?}" "$1"
-	echo "$me: node $1 back in $((($(date +%s%N) - rn_t0) / 1000000)) ms"
+	wait_serving "${rn_want%?}" "$@"
+	echo "$me: node $rn_node back in $((($(date +%s%N) - rn_t0) / 1000000)) ms"
 }
 
 # status: every node of the peer runs.

@@ -1,0 +1,85 @@
+#!/bin/sh
+test_description='tel-s3-put: multipart uploads to MinIO, ETag -N, nothing left over'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-s3.sh"
+
+test_minio
+s3_aws_env
+unset AWS_ENDPOINT_URL
+bucket=$(test_bucket)
+
+put() {
+	tel-s3-put -B "$bucket" --endpoint "$S3_ENDPOINT" "$@"
+}
+
+# mpu_etag FILE PARTSIZE: the ETag S3 gives a multipart upload of FILE
+mpu_etag() {
+	python3 - "$@" <<-\EOF
+	import hashlib, sys
+	d, n = open(sys.argv[1], "rb").read(), int(sys.argv[2])
+	parts = [d[i:i + n] for i in range(0, len(d), n)]
+	h = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts))
+	print("\"%s-%d\"" % (h.hexdigest(), len(parts)))
+	EOF
+}
+
+test_expect_success 'setup' '
+	s3_make_bucket "$bucket" &&
+	head -c 20000000 /dev/urandom >big.gz && cp big.gz big.orig
+'
+
+test_expect_success 'a 20 MB file in 5 MiB parts: ETag -4, identical bytes' '
+	sha=$(sha256sum <big.gz | cut -d" " -f1) &&
+	printf "{\"file\":\"%s\",\"key\":\"mp/big.gz\",\"sha256\":\"%s\",\"bytes\":20000000}\n" \
+		"$PWD/big.gz" "$sha" >in &&
+	put -v --multipart-threshold 5M --part-size 5M <in >out 2>err &&
+	! test -e big.gz &&
+	test $(grep -c "^tel-s3-put: PUT .*partNumber=" err) = 4 &&
+	test_grep "POST s3://$bucket/mp/big.gz?uploads: 200" err &&
+	etag=$(mpu_etag big.orig 5242880) &&
+	python3 -c "import json,sys; o=json.load(open(\"out\")); assert o[\"etag\"] == sys.argv[1], o; assert o[\"attempts\"] == 6, o" "$etag" &&
+	s3py get "$bucket" mp/big.gz >got && cmp big.orig got &&
+	s3py head "$bucket" mp/big.gz >head &&
+	test_grep "\"etag\": \"$(echo "$etag" | tr -d \")\"" head &&
+	test_grep "\"content_type\": \"application/gzip\"" head &&
+	s3py list-multipart "$bucket" >mpu && test_must_be_empty mpu
+'
+
+test_expect_success 'under the threshold: one PUT, ETag the MD5' '
+	cp big.orig b2.gz &&
+	put -v --key-prefix single/ b2.gz >out 2>err &&
+	test_grep "PUT s3://$bucket/single/b2.gz: 200" err &&
+	! test_grep "uploads" err &&
+	test_grep "\"etag\":\"\\\\\"$(md5sum <big.orig | cut -d" " -f1)\\\\\"\"" out
+'
+
+test_expect_success 'a size mismatch is found before a 60 GB file is read' '
+	truncate -s 60000000000 sparse.gz &&
+	printf "{\"file\":\"%s\",\"key\":\"never\",\"bytes\":1}\n" "$PWD/sparse.gz" |
+		test_expect_code 1 put --multipart-threshold 5M --part-size 5M 2>err &&
+	test_grep "not uploaded" err
+'
+
+test_expect_success 'storage class, SSE and tags go on a multipart object too' '
+	cp big.orig b3.gz &&
+	put --multipart-threshold 5M --part-size 8M --sse AES256 \
+		--storage-class REDUCED_REDUNDANCY --tagging "a=1&b=two" \
+		--content-type application/x-test --key-prefix opts/ b3.gz >out &&
+	s3py head "$bucket" opts/b3.gz >head &&
+	test_grep "\"sse\": \"AES256\"" head &&
+	test_grep "\"storage_class\": \"REDUCED_REDUNDANCY\"" head &&
+	test_grep "\"content_type\": \"application/x-test\"" head &&
+	test_grep "[0-9a-f]-3\\\\\"" out &&
+	s3py get "$bucket" opts/b3.gz >got && cmp big.orig got
+'
+
+test_expect_success 'a multipart upload that fails is aborted: no parts left, file kept' '
+	cp big.orig b4.gz &&
+	test_expect_code 1 tel-s3-put -B "$bucket-nope" --endpoint "$S3_ENDPOINT" \
+		--multipart-threshold 5M --key-prefix x/ b4.gz 2>err &&
+	test_grep "CreateMultipartUpload: NoSuchBucket" err &&
+	test -e b4.gz &&
+	s3py list-multipart "$bucket" >mpu && test_must_be_empty mpu
+'
+
+test_done

@@ -1,0 +1,22 @@
+/*
+ * The little XML that S3 answers with: the text of a named element
+ * (Code, Message, RequestId, UploadId, ETag), entities decoded.  Not an
+ * XML parser: S3's replies are flat enough that the first element of a
+ * name is the one meant.
+ */
+#ifndef S3PUT_XML_H
+#define S3PUT_XML_H
+
+#include <stddef.h>
+
+/*
+ * Copies the decoded text of the first <tag>...</tag> in p[0..n) into
+ * out[outsz] (NUL-terminated, cut short if it does not fit).  Returns 1
+ * if found, 0 if not (out is then "").
+ */
+int	xml_text(const char *, size_t, const char *, char *, size_t);
+
+/* 1 if p[0..n) holds an <Error> element: a failure even with a 200. */
+int	xml_is_error(const char *, size_t);
+
+#endif
