@@ -45,10 +45,9 @@ kafka_prop_secret(const char *name)
 }
 
 int
-kafka_opt_X(struct kafka_opts *o, const char *arg)
+kafka_opt_X(struct kafka_opts *o, char *arg)
 {
-	char **p;
-	const char *eq = strchr(arg, '=');
+	char **p, *eq = strchr(arg, '=');
 
 	if (strcmp(arg, "list") == 0) {
 		rd_kafka_conf_properties_show(stdout);
@@ -65,6 +64,10 @@ kafka_opt_X(struct kafka_opts *o, const char *arg)
 	if ((o->props[o->nprops] = strdup(arg)) == NULL)
 		return -1;
 	o->nprops++;
+	*eq = '\0';
+	if (kafka_prop_secret(arg))	/* not for ps(1) to show */
+		memset(eq + 1, '*', strlen(eq + 1));
+	*eq = '=';
 	return 0;
 }
 
@@ -116,7 +119,15 @@ set_prop(rd_kafka_conf_t *conf, const char *name, const char *value,
 	return -1;
 }
 
-/* Blanks around names and values are not theirs (as in Java). */
+/* Blanks around a name and before a value are not theirs. */
+static char *
+skip_blanks(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
 static char *
 trim(char *s)
 {
@@ -144,7 +155,8 @@ set_pair(rd_kafka_conf_t *conf, char *pair, int blanks, const char *where,
 	}
 	*eq = '\0';
 	if (blanks)
-		r = set_prop(conf, trim(pair), trim(eq + 1), where, err, errsz);
+		r = set_prop(conf, trim(pair), skip_blanks(eq + 1), where, err,
+		    errsz);
 	else
 		r = set_prop(conf, pair, eq + 1, where, err, errsz);
 	*eq = '=';
@@ -166,8 +178,9 @@ read_file(rd_kafka_conf_t *conf, const char *path, char *err, size_t errsz)
 	}
 	while (getline(&line, &cap, fp) != -1) {
 		n++;
-		s = trim(line);
-		if (*s == '\0' || *s == '#')
+		line[strcspn(line, "\r\n")] = '\0';
+		s = skip_blanks(line);
+		if (*s == '\0' || *s == '#' || *s == '!')
 			continue;
 		snprintf(where, sizeof(where), "%s:%zu", path, n);
 		if (set_pair(conf, s, 1, where, err, errsz) == -1)

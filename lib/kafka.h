@@ -28,9 +28,10 @@ struct kafka_default {
 /*
  * Takes one -X argument: "list" prints the properties librdkafka knows
  * and exits 0; "name=value" is kept for kafka_conf().  Returns -1 for a
- * malformed argument.
+ * malformed argument.  A secret value is starred out in arg itself,
+ * so that ps(1) does not show it.
  */
-int	kafka_opt_X(struct kafka_opts *, const char *);
+int	kafka_opt_X(struct kafka_opts *, char *);
 
 /*
  * The configuration for opts over the tool's defaults (a NULL-named

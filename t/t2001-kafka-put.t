@@ -62,7 +62,7 @@ test_expect_success 'bad lines are named, given back verbatim, good ones sent' '
 	test_grep "line 3: invalid JSON" err &&
 	test_grep "line 5: invalid UTF-8" err &&
 	test_grep "line 6: invalid JSON" err &&
-	test_grep "\"read\":8,\"sent\":3,\"acked\":3,\"rejected\":3,\"failed\":0,\"empty\":2" err &&
+	test_grep "\"read\":8,\"sent\":3,\"acked\":3,\"rejected\":3,\"failed\":0,\"unsent\":0,\"empty\":2" err &&
 	kcat -b $B -C -t $T -e -q -f "%s\n" >got &&
 	{ head -n 2 events && sed -n 3p events; } >want &&
 	test_cmp want got
@@ -179,6 +179,19 @@ test_expect_success 'SIGTERM while waiting: lines come back within --flush-timeo
 	test $status = 1 &&
 	test $(( $(date +%s) - start )) -le 3 &&
 	head -n 10 events >want && test_cmp want failed
+'
+
+test_expect_success 'SIGTERM with a full queue: every line read comes back, none lost' '
+	port=$(kafka_closed_port) &&
+	head -n 5000 events >five && cat events events >>five &&
+	{ tel-kafka-put -b 127.0.0.1:$port -t x --flush-timeout 1s \
+		-X queue.buffering.max.messages=100 <five >failed 2>err & } &&
+	pid=$! && sleep 2 && kill -TERM $pid &&
+	{ wait $pid; echo $? >status; } &&
+	echo 1 >want && test_cmp want status &&
+	n=$(wc -l <failed) && test $n -gt 100 &&
+	head -n $n five | sort >want && sort failed >got && test_cmp want got &&
+	test_grep "lines read but not sent (stopped)" err
 '
 
 test_done

@@ -9,7 +9,10 @@ B=$KAFKA_BROKERS
 test_expect_success 'setup: 100 events in 3 partitions by kcat' '
 	tel-gen -n 100 -s 5 >events &&
 	T=$(test_topic) && echo $T >topic && kafka_create_topic $T 3 &&
-	kcat -b $B -P -t $T <events
+	split -n l/3 events third. &&
+	kcat -b $B -P -t $T -p 0 <third.aa &&
+	kcat -b $B -P -t $T -p 1 <third.ab &&
+	kcat -b $B -P -t $T -p 2 <third.ac
 '
 
 test_expect_success 'every message, once, as its line' '

@@ -53,6 +53,22 @@ test_expect_success 'two members split the partitions, no duplicates' '
 	cat c1 c2 | sort >got && sort events >want && test_cmp want got
 '
 
+test_expect_success 'cooperative-sticky: two cron members both finish, nothing lost' '
+	T=$(test_topic) && kafka_create_topic $T 8 && G=g-$T &&
+	tel-kafka-put -b $B -t $T <events && tel-kafka-put -b $B -t $T <events &&
+	coop="-X partition.assignment.strategy=cooperative-sticky" &&
+	{ tel-kafka-cat -b $B -t $T -G $G -e $coop \
+		-X max.partition.fetch.bytes=4096 >m1 2>e1 & } && p1=$! &&
+	sleep 1 &&
+	{ tel-kafka-cat -b $B -t $T -G $G -e $coop >m2 2>e2 & } && p2=$! &&
+	test_atexit "kill -9 $p1 $p2" &&
+	{ wait $p1; echo $? >s1; } && { wait $p2; echo $? >s2; } &&
+	cat s1 s2 >status && printf "0\n0\n" >want && test_cmp want status &&
+	tel-kafka-cat -b $B -t $T -G $G -e $coop >m3 &&
+	cat m1 m2 m3 | sort -u >got && sort -u events >want && test_cmp want got &&
+	echo "lines: $(wc -l <m1) + $(wc -l <m2) + $(wc -l <m3) of 40000"
+'
+
 test_expect_success 'kill -9 mid-stream, rerun: every event there' '
 	T=$(test_topic) && kafka_create_topic $T 4 && G=g-$T &&
 	tel-kafka-put -b $B -t $T <events &&

@@ -25,6 +25,8 @@
 #include "value.h"
 
 #define MAX_TOPICS	64
+#define SETTLE_MS	3000	/* -G -e: no rebalance for this long */
+#define ASSIGN_MS	60000	/* -G -e: give up without an assignment */
 
 struct opts {
 	struct kafka_opts	 k;
@@ -69,6 +71,9 @@ struct cat {
 	size_t			 nnames;
 	struct stats		 st;
 	int			 assigned;	/* an assignment has been seen */
+	int			 coop;		/* cooperative rebalancing */
+	int64_t			 rebalanced;	/* when, monotonic ms */
+	size_t			 maxparts;	/* most partitions held */
 	int			 done, failed, out_broken;
 };
 
@@ -173,7 +178,7 @@ check_args(const struct opts *o)
 		return;
 	}
 	if (o->partition != -1)
-		bad_option("-p", "", "not with -G: the group assigns "
+		bad_option("-G", o->group, "not with -p: the group assigns "
 		    "partitions");
 	if (o->since != -1 || (o->offset_given &&
 	    o->offset != RD_KAFKA_OFFSET_BEGINNING &&
@@ -336,10 +341,15 @@ track_remove(struct cat *c, const rd_kafka_topic_partition_list_t *l)
 	}
 }
 
-/* -e: done once every assigned partition sits at its end. */
+/*
+ * -e: done once every assigned partition sits at its end.  A member the
+ * group gives nothing waits for the group to settle first: cooperative
+ * rebalancing hands out partitions in a second round.
+ */
 static void
 check_done(struct cat *c)
 {
+	int64_t quiet = tel_mono_ms() - c->rebalanced;
 	size_t i;
 
 	if (!c->o.exit_eof || !c->assigned)
@@ -348,6 +358,9 @@ check_done(struct cat *c)
 		if (!c->parts[i].eof)
 			return;
 	}
+	if (c->o.group != NULL && quiet < (c->nparts == 0 ? SETTLE_MS :
+	    c->coop ? SETTLE_MS / 3 : 0))
+		return;
 	c->done = 1;
 }
 
@@ -424,13 +437,15 @@ flush_out(struct cat *c)
 	return 0;
 }
 
+/* Room to render n bytes; NULL if there is not that much memory. */
 static char *
 line_room(struct cat *c, size_t n)
 {
 	if (n > c->linecap) {
 		free(c->line);
+		c->linecap = 0;
 		if ((c->line = malloc(n)) == NULL)
-			err(1, NULL);
+			return NULL;
 		c->linecap = n;
 	}
 	return c->line;
@@ -464,15 +479,22 @@ render_value(struct cat *c, const rd_kafka_message_t *m, size_t *n,
 				    e.msg, e.offset);
 			return NULL;
 		}
-		*n = value_string(v, m->len, line_room(c,
-		    VALUE_STRING_MAX(m->len)));
+		if (line_room(c, VALUE_STRING_MAX(m->len)) == NULL)
+			goto nomem;
+		*n = value_string(v, m->len, c->line);
 		return c->line;
 	}
 	*n = m->len;
 	if (!value_multiline(v, m->len))
 		return v;
-	*n = value_compact(v, m->len, line_room(c, m->len));
+	if (line_room(c, m->len) == NULL)
+		goto nomem;
+	*n = value_compact(v, m->len, c->line);
 	return c->line;
+nomem:
+	/* skipped, not fatal: else the same message stops every run */
+	snprintf(why, whysz, "%zu bytes: no memory to render it", m->len);
+	return NULL;
 }
 
 /* -E: the message's coordinates around its value, in a second buffer. */
@@ -569,6 +591,9 @@ message_error(struct cat *c, const rd_kafka_message_t *m)
 	case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
 	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
 	case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_INCONSISTENT_GROUP_PROTOCOL:
+	case RD_KAFKA_RESP_ERR_INVALID_GROUP_ID:
+	case RD_KAFKA_RESP_ERR__INVALID_ARG:
 		warnx("%s%s%s", topic ? topic : "", topic ? ": " : "",
 		    rd_kafka_message_errstr(m));
 		c->failed = 1;
@@ -591,6 +616,10 @@ on_error(rd_kafka_t *rk, int e, const char *reason, void *opaque)
 		warnx("fatal: %s", why);
 	} else if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
 		warnx("authentication failed: %s", reason);
+	} else if (e == RD_KAFKA_RESP_ERR_INCONSISTENT_GROUP_PROTOCOL ||
+	    e == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ||
+	    e == RD_KAFKA_RESP_ERR_INVALID_GROUP_ID) {
+		warnx("-G %s: %s", c->o.group ? c->o.group : "", reason);
 	} else if (e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN &&
 	    c->o.exit_eof) {
 		warnx("%s", reason);	/* cron mode: do not wait forever */
@@ -603,6 +632,22 @@ on_error(rd_kafka_t *rk, int e, const char *reason, void *opaque)
 	got_stop = 1;
 }
 
+/* Nothing to read: -e may be done, or may wait too long for a group. */
+static void
+idle(struct cat *c)
+{
+	if (c->nparts > c->maxparts)
+		c->maxparts = c->nparts;
+	check_done(c);
+	if (c->o.exit_eof && c->o.group != NULL && !c->assigned &&
+	    tel_mono_ms() - c->st.began > ASSIGN_MS) {
+		warnx("-G %s: no partitions assigned within %d s", c->o.group,
+		    ASSIGN_MS / 1000);
+		c->failed = 1;
+		got_stop = 1;
+	}
+}
+
 /*
  * Before partitions go, the lines read from them are written and their
  * offsets committed, so the next owner starts right after them.
@@ -612,34 +657,42 @@ on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
     rd_kafka_topic_partition_list_t *l, void *opaque)
 {
 	struct cat *c = opaque;
-	int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
 	rd_kafka_error_t *ce = NULL;
+	rd_kafka_resp_err_t ae = RD_KAFKA_RESP_ERR_NO_ERROR;
 
+	c->rebalanced = tel_mono_ms();
 	if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		track_add(c, l);
-		if (coop)
+		if (c->nparts > c->maxparts)
+			c->maxparts = c->nparts;
+		if (c->coop)
 			ce = rd_kafka_incremental_assign(rk, l);
 		else
-			rd_kafka_assign(rk, l);
+			ae = rd_kafka_assign(rk, l);
 		if (c->o.k.verbose > 0)
 			warnx("assigned %d partitions", l->cnt);
-		if (l->cnt == 0)
-			check_done(c);
 	} else {
 		flush_out(c);
-		if (c->o.group != NULL)
+		/* lost partitions may already be someone else's: no commit */
+		if (!rd_kafka_assignment_lost(rk))
 			rd_kafka_commit(rk, NULL, 0);
 		track_remove(c, l);
-		if (coop)
+		if (c->coop)
 			ce = rd_kafka_incremental_unassign(rk, l);
 		else {
-			rd_kafka_assign(rk, NULL);
+			ae = rd_kafka_assign(rk, NULL);
 			c->nparts = 0;
 		}
 	}
 	if (ce != NULL) {
 		warnx("rebalance: %s", rd_kafka_error_string(ce));
 		rd_kafka_error_destroy(ce);
+		c->failed = 1;
+		got_stop = 1;
+	} else if (ae != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		warnx("rebalance: %s", rd_kafka_err2str(ae));
+		c->failed = 1;
+		got_stop = 1;
 	}
 }
 
@@ -701,11 +754,19 @@ assign_all(struct cat *c)
 {
 	rd_kafka_topic_partition_list_t *l = all_partitions(c);
 	rd_kafka_resp_err_t e;
+	int i;
 
 	if (c->o.since != -1 &&
 	    (e = rd_kafka_offsets_for_times(c->rk, l, 10000)) != 0)
 		errx(1, "-o s@%" PRId64 ": %s", c->o.since, rd_kafka_err2str(e));
+	for (i = 0; i < l->cnt; i++) {
+		if (l->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR)
+			errx(1, "%s [%" PRId32 "]: %s", l->elems[i].topic,
+			    l->elems[i].partition,
+			    rd_kafka_err2str(l->elems[i].err));
+	}
 	track_add(c, l);
+	c->maxparts = c->nparts;
 	if ((e = rd_kafka_assign(c->rk, l)) != 0)
 		errx(1, "assign: %s", rd_kafka_err2str(e));
 	rd_kafka_topic_partition_list_destroy(l);
@@ -725,6 +786,34 @@ subscribe(struct cat *c)
 	if ((e = rd_kafka_subscribe(c->rk, l)) != 0)
 		errx(1, "subscribe: %s", rd_kafka_err2str(e));
 	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Commits that fail make the run fail: the next run repeats lines. */
+static void
+on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t e,
+    rd_kafka_topic_partition_list_t *l, void *opaque)
+{
+	struct cat *c = opaque;
+
+	(void)rk;
+	(void)l;
+	if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET)
+		return;
+	warnx("commit: %s", rd_kafka_err2str(e));
+	c->failed = 1;
+}
+
+/* Decided by the configuration, not asked of librdkafka mid-rebalance. */
+static int
+cooperative(rd_kafka_conf_t *conf)
+{
+	char buf[256];
+	size_t n = sizeof(buf);
+
+	if (rd_kafka_conf_get(conf, "partition.assignment.strategy", buf,
+	    &n) != RD_KAFKA_CONF_OK)
+		return 0;
+	return strstr(buf, "cooperative") != NULL;
 }
 
 static void
@@ -747,8 +836,11 @@ setup(struct cat *c)
 	if ((conf = kafka_conf(&c->o.k, d, e, sizeof(e))) == NULL)
 		errx(2, "%s", e);
 	rd_kafka_conf_set_error_cb(conf, on_error);
-	if (c->o.group != NULL)
+	if (c->o.group != NULL) {
 		rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+		rd_kafka_conf_set_offset_commit_cb(conf, on_commit);
+		c->coop = cooperative(conf);
+	}
 	rd_kafka_conf_set_opaque(conf, c);
 	if ((c->rk = kafka_new(RD_KAFKA_CONSUMER, conf, &c->o.k, e,
 	    sizeof(e))) == NULL)
@@ -756,6 +848,8 @@ setup(struct cat *c)
 	rd_kafka_poll_set_consumer(c->rk);
 	if (ndjson_writer_init(&c->out, STDOUT_FILENO, 0) == -1)
 		err(1, NULL);
+	/* a stop ends a blocked write; those offsets are then not stored */
+	c->out.interrupt = &got_stop;
 	if (c->o.group != NULL)
 		subscribe(c);
 	else
@@ -770,8 +864,10 @@ consume(struct cat *c)
 	while (!got_stop && !c->done) {
 		if ((m = rd_kafka_consumer_poll(c->rk, 0)) == NULL) {
 			flush_out(c);	/* idle: let the reader have it */
-			if ((m = rd_kafka_consumer_poll(c->rk, 100)) == NULL)
+			if ((m = rd_kafka_consumer_poll(c->rk, 100)) == NULL) {
+				idle(c);
 				continue;
+			}
 		}
 		if (m->err)
 			message_error(c, m);
@@ -793,13 +889,11 @@ finish(struct cat *c)
 	flush_out(c);
 	signal(SIGALRM, on_alarm);
 	alarm((unsigned)((c->o.close_ms + 999) / 1000));
-	if (c->o.group != NULL && (e = rd_kafka_commit(c->rk, NULL, 0)) != 0 &&
-	    e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
-		warnx("commit: %s", rd_kafka_err2str(e));
+	/* revokes (our callback commits what was written) and leaves */
+	if ((e = rd_kafka_consumer_close(c->rk)) != 0) {
+		warnx("close: %s", rd_kafka_err2str(e));
 		c->failed = 1;
 	}
-	if ((e = rd_kafka_consumer_close(c->rk)) != 0)
-		warnx("close: %s", rd_kafka_err2str(e));
 	rd_kafka_destroy(c->rk);
 	alarm(0);
 }
@@ -814,7 +908,7 @@ summary(const struct cat *c)
 	    "\"partitions\":%zu,\"seconds\":%.3f}\n",
 	    (unsigned long long)s->messages, (unsigned long long)s->lines,
 	    (unsigned long long)s->skipped, (unsigned long long)s->bytes,
-	    c->nparts, (double)(tel_mono_ms() - s->began) / 1000.0);
+	    c->maxparts, (double)(tel_mono_ms() - s->began) / 1000.0);
 }
 
 static void

@@ -35,6 +35,7 @@ struct opts {
 
 struct stats {
 	uint64_t	read, sent, acked, rejected, failed, empty, nokey;
+	uint64_t	unsent;		/* read, then given back on a stop */
 	uint64_t	bytes;
 	int64_t		began;
 };
@@ -409,6 +410,31 @@ read_lines(struct put *p, struct ndjson_reader *r)
 }
 
 /*
+ * After a stop, lines read but not sent go back too; what is still in
+ * the pipe stays there for whoever reads it next.
+ */
+static void
+give_back_buffered(struct put *p, struct ndjson_reader *r)
+{
+	struct ndjson_line l;
+	uint64_t n = 0;
+
+	while (ndjson_next(r, &l) == NDJSON_LINE) {
+		if (l.too_long)
+			continue;	/* reported as it is skipped */
+		give_back(p, l.ptr, l.len);
+		p->st.unsent++;
+		n++;
+	}
+	if (n > 0)
+		warnx("%llu lines read but not sent (stopped)",
+		    (unsigned long long)n);
+	if (r->end > r->start)
+		warnx("%zu bytes of a partial line read but not sent",
+		    r->end - r->start);
+}
+
+/*
  * Waits for every message to be acknowledged or to fail; after a stop,
  * only --flush-timeout more, then the rest is purged and given back.
  */
@@ -431,8 +457,15 @@ drain(struct put *p)
 	    rd_kafka_outq_len(p->rk));
 	rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE |
 	    RD_KAFKA_PURGE_F_INFLIGHT);
-	rd_kafka_flush(p->rk, 1000);	/* serves the purged reports */
-	rd_kafka_poll(p->rk, 0);
+	/* purged messages come back as failed reports, promptly */
+	deadline = tel_mono_ms() + 5000;
+	while (p->st.acked + p->st.failed < p->st.sent &&
+	    tel_mono_ms() < deadline)
+		rd_kafka_poll(p->rk, 100);
+	if (p->st.acked + p->st.failed < p->st.sent)
+		warnx("%llu messages in an unknown state: not reported back",
+		    (unsigned long long)(p->st.sent - p->st.acked -
+		    p->st.failed));
 }
 
 static void
@@ -442,11 +475,12 @@ summary(const struct put *p)
 
 	fprintf(stderr, "{\"program\":\"tel-kafka-put\",\"topic\":\"%s\","
 	    "\"read\":%llu,\"sent\":%llu,\"acked\":%llu,\"rejected\":%llu,"
-	    "\"failed\":%llu,\"empty\":%llu,\"unkeyed\":%llu,\"bytes\":%llu,"
-	    "\"seconds\":%.3f}\n", p->o.topic,
+	    "\"failed\":%llu,\"unsent\":%llu,\"empty\":%llu,\"unkeyed\":%llu,"
+	    "\"bytes\":%llu,\"seconds\":%.3f}\n", p->o.topic,
 	    (unsigned long long)s->read, (unsigned long long)s->sent,
 	    (unsigned long long)s->acked, (unsigned long long)s->rejected,
-	    (unsigned long long)s->failed, (unsigned long long)s->empty,
+	    (unsigned long long)s->failed, (unsigned long long)s->unsent,
+	    (unsigned long long)s->empty,
 	    (unsigned long long)s->nokey, (unsigned long long)s->bytes,
 	    (double)(tel_mono_ms() - s->began) / 1000.0);
 }
@@ -523,7 +557,8 @@ main(int argc, char *argv[])
 	if (ndjson_reader_init(&r, STDIN_FILENO, p.o.max_line) == -1)
 		err(1, NULL);
 	p.st.began = tel_mono_ms();
-	read_lines(&p, &r);
+	if (read_lines(&p, &r) == -1)
+		give_back_buffered(&p, &r);
 	drain(&p);
 	if (ndjson_flush(&p.out) == -1 && !p.out_failed) {
 		warn("stdout");
@@ -537,8 +572,8 @@ main(int argc, char *argv[])
 		    "lost", (unsigned long long)(p.st.rejected + p.st.failed));
 	if (p.o.k.verbose > 0)
 		summary(&p);
-	status = p.st.rejected + p.st.failed > 0 || p.fatal || p.out_failed ||
-	    p.st.acked != p.st.sent;
+	status = p.st.rejected + p.st.failed + p.st.unsent > 0 || p.fatal ||
+	    p.out_failed || p.st.acked != p.st.sent || got_stop;
 	rd_kafka_topic_destroy(p.rkt);
 	rd_kafka_destroy(p.rk);
 	ndjson_reader_free(&r);

@@ -154,7 +154,7 @@ opt_timeout(struct opts *o, const char *arg)
 
 /* The options of the Kafka client, shared with the other tools. */
 static int
-kafka_option(struct opts *o, int ch, const char *arg)
+kafka_option(struct opts *o, int ch, char *arg)
 {
 	switch (ch) {
 	case 'F':
