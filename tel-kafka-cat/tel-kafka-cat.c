@@ -823,6 +823,8 @@ setup(struct cat *c)
 		{ "enable.auto.offset.store", "false" },
 		{ "enable.partition.eof", "true" },
 		{ "auto.offset.reset", "earliest" },
+		/* an idle partition's fetch returns sooner: -e ends sooner */
+		{ "fetch.wait.max.ms", "100" },
 		{ "enable.auto.commit", c->o.group ? "true" : "false" },
 		/* no commits happen without -G; librdkafka wants a name */
 		{ "group.id", c->o.group ? c->o.group : "tel-kafka-cat" },
@@ -832,7 +834,7 @@ setup(struct cat *c)
 	char e[512];
 
 	if (c->o.group != NULL && c->o.offset == RD_KAFKA_OFFSET_END)
-		d[2].value = "latest";
+		d[2].value = "latest";	/* auto.offset.reset */
 	if ((conf = kafka_conf(&c->o.k, d, e, sizeof(e))) == NULL)
 		errx(2, "%s", e);
 	rd_kafka_conf_set_error_cb(conf, on_error);

@@ -42,10 +42,10 @@ while [ $r -le "$ROUNDS" ]; do
 	for t in tel-$r kcat-$r; do
 		"$BIN/tel-mktopic" -q -b "$B" -t "$t" -P $PARTS -R 1 >/dev/null
 	done
-	tp=$(min "$tp" "$(ns "'$BIN/tel-kafka-put' -b $B -t tel-$r <'$tmp/in' >'$tmp/failed'")")
+	tp=$(min "$tp" "$(ns "'$BIN/tel-kafka-put' ${TEL_BENCH_PUT_ARGS:-} -b $B -t tel-$r <'$tmp/in' >'$tmp/failed'")")
 	test ! -s "$tmp/failed" || { echo "bench kafka: tel-kafka-put failed lines" >&2; exit 1; }
 	kp=$(min "$kp" "$(ns "kcat -P -b $B -t kcat-$r <'$tmp/in'")")
-	tc=$(min "$tc" "$(ns "'$BIN/tel-kafka-cat' -b $B -t kcat-$r -e >'$tmp/out.tel'")")
+	tc=$(min "$tc" "$(ns "'$BIN/tel-kafka-cat' ${TEL_BENCH_CAT_ARGS:-} -b $B -t kcat-$r -e >'$tmp/out.tel'")")
 	kc=$(min "$kc" "$(ns "kcat -C -b $B -t tel-$r -o beginning -e -q >'$tmp/out.kcat'")")
 	r=$((r + 1))
 done
