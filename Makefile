@@ -123,7 +123,7 @@ test-bins: $(BINS) $(UNIT_BIN) $(FUZZ_BIN) $(HELPER_BIN)
 
 # Real peers (Kafka, MinIO, ...) start once per run; run-suite stops them.
 test: test-bins
-	TEL_BUILD=$(abspath $(B)) PROVE=$(PROVE) t/peers/run-suite $(PROVE_FLAGS) t/
+	TEL_BUILD=$(abspath $(B)) PROVE=$(PROVE) sh t/peers/run-suite $(PROVE_FLAGS) t/
 
 $(B)/t/bench-scan: $(B)/obj/t/bench/scan.o $(LIBTEL)
 	@mkdir -p $(@D)

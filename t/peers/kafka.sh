@@ -674,7 +674,7 @@ stop_peer() {
 	if test -s "$DIR/watchdog.pid"; then
 		wd=$(cat "$DIR/watchdog.pid")
 		if test "$wd" != $$ && pidfile_alive "$DIR/watchdog.pid"; then
-			kill -TERM -- "-$wd" 2>/dev/null || kill -TERM "$wd" 2>/dev/null || :
+			kill -TERM "-$wd" 2>/dev/null || kill -TERM "$wd" 2>/dev/null || :
 		fi
 		rm -f "$DIR/watchdog.pid"
 	fi
