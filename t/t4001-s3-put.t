@@ -196,6 +196,41 @@ test_expect_success 'the real pipeline: tel-batch | tel-s3-put' '
 	find spool2/ready -type f >left && test_must_be_empty left
 '
 
+test_expect_success '-j 4: every object once, in any order, files removed' '
+	mkdir par && i=0 &&
+	while test $i -lt 40; do
+		head -c $((1000 + i * 997)) /dev/urandom >par/p$i.gz &&
+		manifest par/p$i.gz "par/p$i.gz" >>in.par || return 1
+		i=$((i + 1))
+	done &&
+	mkdir par.orig && cp par/* par.orig/ &&
+	echo "not json" >>in.par &&
+	manifest par/p0.gz "par/again.gz" >>in.par &&
+	test_expect_code 1 put -j 4 <in.par >out 2>err &&
+	test_grep "^tel-s3-put: line 41: not JSON" err &&
+	test_grep "s3://$bucket/par/again.gz: .*No such file" err &&
+	test_line_count = 40 out &&
+	cut -d, -f2 out | sort >keys.out && sort -u keys.out >keys.uniq &&
+	test_cmp keys.out keys.uniq &&
+	ls par >left && test_must_be_empty left &&
+	for f in par.orig/*; do
+		s3py get "$bucket" "par/${f##*/}" >got && cmp "$f" got || return 1
+	done
+'
+
+test_expect_success '--spool with -j 3 and the file:// lake with -j 2' '
+	tel-gen -n 6000 -s 11 | tel-batch -d spool3 --max-records 1000 >man &&
+	test_line_count = 6 man &&
+	put -j 3 --spool spool3 </dev/null >out &&
+	test_line_count = 6 out &&
+	find spool3/ready -type f >left && test_must_be_empty left &&
+	mkdir lakej &&
+	tel-gen -n 3000 -s 12 | tel-batch -d spool4 --max-records 1000 |
+		tel-s3-put -j 2 -B lakej --endpoint "file://$PWD/lakej" >out &&
+	test_line_count = 3 out &&
+	test $(find lakej/lakej -type f | wc -l) = 3
+'
+
 test_expect_success 'file:// lake: DIR/BUCKET/KEY, atomically, etag the MD5' '
 	mkdir lake && head -c 5000 /dev/urandom >l.gz && cp l.gz l.orig &&
 	manifest l.gz "a/b c/l.gz" >in &&
@@ -208,6 +243,28 @@ test_expect_success 'file:// lake: DIR/BUCKET/KEY, atomically, etag the MD5' '
 	echo "{\"file\":\"$PWD/l.orig\",\"key\":\"../escape\"}" |
 		test_expect_code 1 tel-s3-put -B lakeb --endpoint "file://$PWD/lake" 2>err &&
 	test_grep "no path below the lake" err && test -e l.orig
+'
+
+# MinIO issues temporary credentials through STS AssumeRole.
+test_expect_success 'temporary credentials: the session token is signed and sent' '
+	"$PYTHON" - "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY" >sts.env <<-\EOF &&
+	import boto3, sys
+	sts = boto3.client("sts", endpoint_url=sys.argv[1], aws_access_key_id=sys.argv[2],
+	                   aws_secret_access_key=sys.argv[3], region_name="us-east-1")
+	c = sts.assume_role(RoleArn="arn:minio:iam:::role/tel", RoleSessionName="tel-test",
+	                    DurationSeconds=900)["Credentials"]
+	print(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+	EOF
+	read -r akid secret token <sts.env &&
+	echo t >t1.gz && echo t >t2.gz &&
+	AWS_ACCESS_KEY_ID=$akid AWS_SECRET_ACCESS_KEY=$secret AWS_SESSION_TOKEN=$token \
+		put -v --key-prefix sts/ t1.gz >out 2>err &&
+	! test -e t1.gz &&
+	s3py get "$bucket" sts/t1.gz >got && test_cmp got t2.gz &&
+	AWS_ACCESS_KEY_ID=$akid AWS_SECRET_ACCESS_KEY=$secret AWS_SESSION_TOKEN=x$token \
+		test_expect_code 1 put -v --key-prefix sts/ t2.gz >>out 2>>err &&
+	test -e t2.gz &&
+	! grep -F -e "$secret" -e "$token" out err
 '
 
 test_expect_success 'no secret in any output at -v' '

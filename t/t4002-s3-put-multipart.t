@@ -73,6 +73,19 @@ test_expect_success 'storage class, SSE and tags go on a multipart object too' '
 	s3py get "$bucket" opts/b3.gz >got && cmp big.orig got
 '
 
+test_expect_success 'SSE-KMS with a key, single and multipart' '
+	echo small >k1.gz && cp big.orig k2.gz &&
+	put --sse aws:kms --sse-kms-key-id "$S3_KMS_KEY_ID" --multipart-threshold 5M \
+		--part-size 10M --key-prefix kms/ k1.gz k2.gz >out &&
+	test_line_count = 2 out &&
+	for k in k1.gz k2.gz; do
+		s3py head "$bucket" kms/$k >head &&
+		test_grep "\"sse\": \"aws:kms\"" head &&
+		test_grep "\"sse_kms_key_id\": \".*$S3_KMS_KEY_ID\"" head || return 1
+	done &&
+	s3py get "$bucket" kms/k2.gz >got && cmp big.orig got
+'
+
 test_expect_success 'a multipart upload that fails is aborted: no parts left, file kept' '
 	cp big.orig b4.gz &&
 	test_expect_code 1 tel-s3-put -B "$bucket-nope" --endpoint "$S3_ENDPOINT" \

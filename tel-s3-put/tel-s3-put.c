@@ -11,7 +11,9 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include "args.h"
 #include "manifest.h"
 #include "ndjson.h"
+#include "pool.h"
 #include "s3.h"
 #include "upload.h"
 
@@ -39,8 +42,18 @@ struct ctx {
 	struct up_opts		 up;
 	struct s3		 s;
 	struct ndjson_writer	 w;
-	int			 failed, out_broken;
-	uint64_t		 sent;
+	_Atomic int		 failed;
+	int			 out_broken;	/* under mu */
+	uint64_t		 sent;		/* under mu */
+	pthread_mutex_t		 mu;		/* stdout, for -j workers */
+	struct pool		*pool;		/* -j n > 1 */
+	struct worker		*workers;
+};
+
+/* A -j worker: its own S3 handle, credentials and connections. */
+struct worker {
+	struct ctx	*c;
+	struct s3	 s;
 };
 
 static volatile sig_atomic_t got_stop;
@@ -256,14 +269,17 @@ finish(struct ctx *c, const struct manifest *m, const struct up_result *res,
 		c->failed = 1;
 		goto out;
 	}
+	pthread_mutex_lock(&c->mu);
 	if (c->out_broken || ndjson_put_line(&c->w, line, len) == -1 ||
 	    ndjson_flush(&c->w) == -1) {
 		if (!c->out_broken)
 			warn("stdout");
 		c->failed = c->out_broken = 1;
+		pthread_mutex_unlock(&c->mu);
 		goto out;
 	}
 	c->sent++;
+	pthread_mutex_unlock(&c->mu);
 	if (!c->o.keep && unlink(m->file) == -1) {
 		warn("%s", m->file);
 		c->failed = 1;
@@ -276,20 +292,49 @@ out:
 }
 
 static void
-put_one(struct ctx *c, const struct manifest *m)
+put_with(struct ctx *c, struct s3 *s, const struct manifest *m)
 {
 	struct up_item it = { m->file, m->key, m->sha256, m->bytes };
 	struct up_result res;
 	int64_t t0 = s3_mono_ms();
 	int rc;
 
-	rc = upload(&c->s, &c->up, &it, (int64_t)c->o.max_time, &res);
+	rc = upload(s, &c->up, &it, (int64_t)c->o.max_time, &res);
 	if (rc == -1)
 		c->failed = 1;
 	if (rc != 0)
 		return;
 	finish(c, m, &res, t0);
 	close(res.fd);
+}
+
+/* A worker's turn: the line was parsed once already, so it parses. */
+static void
+worker_put(void *arg, const char *line, size_t len)
+{
+	struct worker *w = arg;
+	struct manifest m;
+	char why[256];
+
+	if (manifest_parse(line, len, &m, why, sizeof(why)) == -1) {
+		warnx("%s", why);
+		w->c->failed = 1;
+		return;
+	}
+	put_with(w->c, &w->s, &m);
+	manifest_free(&m);
+}
+
+/* Now, or queued for the next free worker with -j. */
+static void
+put_one(struct ctx *c, const struct manifest *m)
+{
+	if (c->pool == NULL)
+		put_with(c, &c->s, m);
+	else if (pool_put(c->pool, m->line, m->len) == -1) {
+		warnx("out of memory");
+		c->failed = 1;
+	}
 }
 
 /* A file given by name: a manifest line of its own. */
@@ -439,6 +484,51 @@ setup_store(struct ctx *c)
 	c->s.stop = &got_stop;
 }
 
+/*
+ * -j n: n workers, each with an S3 handle of its own (connections,
+ * credential cache, clock offset), so that they share nothing but the
+ * output.
+ */
+static void
+setup_workers(struct ctx *c)
+{
+	void *args[64];
+	char why[512];
+	unsigned i;
+
+	if (c->o.jobs <= 1)
+		return;
+	if ((c->workers = calloc(c->o.jobs, sizeof(*c->workers))) == NULL)
+		err(1, NULL);
+	for (i = 0; i < c->o.jobs; i++) {
+		c->workers[i].c = c;
+		if (c->up.lake != NULL)
+			c->workers[i].s.o = c->so;
+		else if (s3_init(&c->workers[i].s, &c->so, why, sizeof(why)) ==
+		    -1)
+			errx(1, "%s", why);
+		c->workers[i].s.stop = &got_stop;
+		args[i] = &c->workers[i];
+	}
+	if ((c->pool = pool_new(c->o.jobs, worker_put, args)) == NULL)
+		errx(1, "cannot start %u threads", c->o.jobs);
+}
+
+static void
+finish_workers(struct ctx *c)
+{
+	unsigned i;
+
+	if (c->pool == NULL)
+		return;
+	pool_finish(c->pool);
+	c->pool = NULL;
+	for (i = 0; i < c->o.jobs; i++)
+		if (c->up.lake == NULL)
+			s3_free(&c->workers[i].s);
+	free(c->workers);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -455,6 +545,9 @@ main(int argc, char *argv[])
 	setup_store(&c);
 	if (ndjson_writer_init(&c.w, STDOUT_FILENO, 64 * 1024) == -1)
 		err(1, "ndjson_writer_init");
+	if (pthread_mutex_init(&c.mu, NULL) != 0)
+		errx(1, "pthread_mutex_init");
+	setup_workers(&c);
 	c.w.interrupt = &got_stop;
 	if (c.o.spool != NULL)
 		drain_spool(&c);
@@ -470,6 +563,7 @@ main(int argc, char *argv[])
 	}
 	if (c.o.spool == NULL && optind == argc)
 		read_stdin(&c);
+	finish_workers(&c);
 	if (got_stop) {
 		warnx("interrupted; files not confirmed by the store are kept");
 		c.failed = 1;
@@ -479,6 +573,7 @@ main(int argc, char *argv[])
 		c.failed = 1;
 	}
 	ndjson_writer_free(&c.w);
+	pthread_mutex_destroy(&c.mu);
 	if (c.up.lake == NULL)
 		s3_free(&c.s);
 	return c.failed ? 1 : 0;

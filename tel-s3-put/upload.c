@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "base64.h"
+#include "manifest.h"
 #include "upload.h"
 #include "xml.h"
 
@@ -209,6 +210,41 @@ mpu_plan(struct mpu *m, uint64_t size, uint64_t part)
 	m->nparts = (unsigned)((size + part - 1) / part);
 }
 
+static void mpu_abort_id(struct job *, const char *);
+
+/*
+ * A CreateMultipartUpload whose reply was lost may still have created
+ * an upload, which nobody would ever complete: after a retried start,
+ * uploads of this very key other than ours are aborted.  The key is the
+ * batch's own (and the file locked), so they can only be such leftovers.
+ */
+static void
+mpu_sweep(struct job *j, const struct mpu *m)
+{
+	struct sigv4_param q[] = { { "prefix", j->it->key }, { "uploads", NULL } };
+	struct s3_call c = { .method = "GET", .query = q, .nquery = 2,
+	    .sha256 = SIGV4_EMPTY_SHA256, .deadline = j->deadline };
+	char key[KEY_MAX + 1], id[sizeof(m->id)];
+	struct s3_reply r;
+	const char *in;
+	size_t off = 0, len;
+
+	memset(&r, 0, sizeof(r));
+	if (s3_do(j->s, &c, &r) == -1) {
+		report(j, "ListMultipartUploads (parts may be left)", &r);
+		goto out;
+	}
+	while (xml_next(r.body, r.len, "Upload", &off, &in, &len)) {
+		xml_text(in, len, "Key", key, sizeof(key));
+		xml_text(in, len, "UploadId", id, sizeof(id));
+		if (strcmp(key, j->it->key) == 0 && *id && strcmp(id, m->id) != 0)
+			mpu_abort_id(j, id);
+	}
+out:
+	j->res->attempts += r.attempts;
+	s3_reply_free(&r);
+}
+
 static int
 mpu_start(struct job *j, struct mpu *m)
 {
@@ -229,6 +265,8 @@ mpu_start(struct job *j, struct mpu *m)
 		fail(j, "CreateMultipartUpload: no UploadId in the reply");
 	else
 		rc = 0;
+	if (r.attempts > 1 && (rc == 0 || r.status == 0))
+		mpu_sweep(j, m);
 	j->res->attempts += r.attempts;
 	s3_reply_free(&r);
 	return rc;
@@ -341,9 +379,9 @@ out:
 
 /* Best effort, even while stopping: no parts left behind to pay for. */
 static void
-mpu_abort(struct job *j, struct mpu *m)
+mpu_abort_id(struct job *j, const char *id)
 {
-	struct sigv4_param q[] = { { "uploadId", m->id } };
+	struct sigv4_param q[] = { { "uploadId", id } };
 	struct s3_call c = { .method = "DELETE", .key = j->it->key, .query = q,
 	    .nquery = 1, .sha256 = SIGV4_EMPTY_SHA256, .no_stop = 1,
 	    .deadline = s3_mono_ms() + ABORT_MS };
@@ -353,6 +391,12 @@ mpu_abort(struct job *j, struct mpu *m)
 	if (s3_do(j->s, &c, &r) == -1 && r.status != 404)
 		report(j, "AbortMultipartUpload (parts may be left)", &r);
 	s3_reply_free(&r);
+}
+
+static void
+mpu_abort(struct job *j, struct mpu *m)
+{
+	mpu_abort_id(j, m->id);
 }
 
 static int
@@ -430,6 +474,10 @@ check_file(struct job *j)
 		    (long long)j->it->bytes);
 		return -1;
 	}
+	/* a multipart upload hashes each part; a whole pass only to check */
+	if (j->it->sha256[0] == '\0' && j->o->lake == NULL &&
+	    j->size >= j->o->threshold)
+		return 0;
 	if (hash_range(j->fd, 0, j->size, j->sha, j->md5) == -1) {
 		fail(j, "%s: cannot read it whole", j->it->file);
 		return -1;

@@ -114,16 +114,14 @@ decode(const char *p, size_t n, char *out, size_t outsz)
 }
 
 int
-xml_text(const char *p, size_t n, const char *tag, char *out, size_t outsz)
+xml_next(const char *p, size_t n, const char *tag, size_t *off,
+    const char **inner, size_t *innerlen)
 {
 	char open[80], close[80];
 	const char *a, *b;
 	size_t tl = strlen(tag);
 
-	if (outsz == 0)
-		return 0;
-	out[0] = '\0';
-	if (tl == 0 || tl > 64)
+	if (tl == 0 || tl > 64 || *off > n)
 		return 0;
 	open[0] = '<';
 	memcpy(open + 1, tag, tl);
@@ -132,12 +130,29 @@ xml_text(const char *p, size_t n, const char *tag, char *out, size_t outsz)
 	close[1] = '/';
 	memcpy(close + 2, tag, tl);
 	close[tl + 2] = '>';
-	if ((a = find(p, n, open, tl + 2)) == NULL)
+	if ((a = find(p + *off, n - *off, open, tl + 2)) == NULL)
 		return 0;
 	a += tl + 2;
 	if ((b = find(a, n - (size_t)(a - p), close, tl + 3)) == NULL)
 		return 0;
-	decode(a, (size_t)(b - a), out, outsz);
+	*inner = a;
+	*innerlen = (size_t)(b - a);
+	*off = (size_t)(b - p) + tl + 3;
+	return 1;
+}
+
+int
+xml_text(const char *p, size_t n, const char *tag, char *out, size_t outsz)
+{
+	const char *a;
+	size_t off = 0, len;
+
+	if (outsz == 0)
+		return 0;
+	out[0] = '\0';
+	if (!xml_next(p, n, tag, &off, &a, &len))
+		return 0;
+	decode(a, len, out, outsz);
 	return 1;
 }
 

@@ -16,6 +16,13 @@
  */
 int	xml_text(const char *, size_t, const char *, char *, size_t);
 
+/*
+ * The next <tag>...</tag> element at or after *off in p[0..n): its inner
+ * bytes in *inner and *innerlen, *off moved past it.  1 if found, 0 not.
+ */
+int	xml_next(const char *, size_t, const char *, size_t *, const char **,
+	    size_t *);
+
 /* 1 if p[0..n) holds an <Error> element: a failure even with a 200. */
 int	xml_is_error(const char *, size_t);
 
