@@ -71,6 +71,35 @@ kafka_opt_X(struct kafka_opts *o, char *arg)
 	return 0;
 }
 
+int
+kafka_getopt(struct kafka_opts *o, int ch, char *arg)
+{
+	switch (ch) {
+	case 'F':
+		o->file = arg;
+		return 1;
+	case 'X':
+		return kafka_opt_X(o, arg) == -1 ? -1 : 1;
+	case 'b':
+		o->brokers = arg;
+		return 1;
+	case 'q':
+		o->verbose = -1;
+		return 1;
+	case 'v':
+		if (o->verbose >= 0)
+			o->verbose++;
+		return 1;
+	case KAFKA_OPT_MSK_IAM:
+		o->msk_iam = 1;
+		return 1;
+	case KAFKA_OPT_REGION:
+		o->region = arg;
+		return 1;
+	}
+	return 0;
+}
+
 void
 kafka_opts_free(struct kafka_opts *o)
 {

@@ -25,6 +25,17 @@ struct kafka_default {
 	const char	*name, *value;
 };
 
+/* getopt_long values of --msk-iam and --region, above any tool's own. */
+#define KAFKA_OPT_MSK_IAM	0x4b01
+#define KAFKA_OPT_REGION	0x4b02
+
+/*
+ * Takes one of the options every Kafka tool shares: -b, -F, -q, -v, -X,
+ * --msk-iam, --region.  Returns 1 if ch was one of them, 0 if not, -1
+ * for a malformed -X argument.
+ */
+int	kafka_getopt(struct kafka_opts *, int, char *);
+
 /*
  * Takes one -X argument: "list" prints the properties librdkafka knows
  * and exits 0; "name=value" is kept for kafka_conf().  Returns -1 for a

@@ -109,7 +109,7 @@ usage(FILE *fp)
 
 #define bad_option(o, a, w)	tel_bad_option(o, a, w, usage)
 
-enum { OPT_CLOSE_TIMEOUT = 256, OPT_MSK_IAM, OPT_RAW, OPT_REGION };
+enum { OPT_CLOSE_TIMEOUT = 256, OPT_RAW };
 
 static const struct option longopts[] = {
 	{ "brokers", required_argument, NULL, 'b' },
@@ -120,12 +120,12 @@ static const struct option longopts[] = {
 	{ "exit", no_argument, NULL, 'e' },
 	{ "group", required_argument, NULL, 'G' },
 	{ "help", no_argument, NULL, 'h' },
-	{ "msk-iam", no_argument, NULL, OPT_MSK_IAM },
+	{ "msk-iam", no_argument, NULL, KAFKA_OPT_MSK_IAM },
 	{ "offset", required_argument, NULL, 'o' },
 	{ "partition", required_argument, NULL, 'p' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "raw", no_argument, NULL, OPT_RAW },
-	{ "region", required_argument, NULL, OPT_REGION },
+	{ "region", required_argument, NULL, KAFKA_OPT_REGION },
 	{ "topic", required_argument, NULL, 't' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
@@ -188,6 +188,21 @@ check_args(const struct opts *o)
 		    "(where the group has no committed offset)");
 }
 
+/* -b -F -q -v -X --msk-iam --region, or a usage error. */
+static void
+shared_option(struct opts *o, int ch)
+{
+	switch (kafka_getopt(&o->k, ch, optarg)) {
+	case 1:
+		return;
+	case -1:
+		bad_option("-X", "", "expected prop=value or list");
+	default:
+		usage(stderr);
+		exit(2);
+	}
+}
+
 static void
 parse_args(int argc, char *argv[], struct opts *o)
 {
@@ -199,9 +214,6 @@ parse_args(int argc, char *argv[], struct opts *o)
 		case 'E':
 			o->envelope = 1;
 			break;
-		case 'F':
-			o->k.file = optarg;
-			break;
 		case 'G':
 			o->group = optarg;
 			break;
@@ -209,13 +221,6 @@ parse_args(int argc, char *argv[], struct opts *o)
 			printf("tel-kafka-cat %s (librdkafka %s)\n", TEL_VERSION,
 			    rd_kafka_version_str());
 			exit(0);
-		case 'X':
-			if (kafka_opt_X(&o->k, optarg) == -1)
-				bad_option("-X", "", "expected prop=value or list");
-			break;
-		case 'b':
-			o->k.brokers = optarg;
-			break;
 		case 'c':
 			o->count = tel_num_option("-c", optarg, 1, LLONG_MAX,
 			    usage);
@@ -233,9 +238,6 @@ parse_args(int argc, char *argv[], struct opts *o)
 			o->partition = (int32_t)tel_num_option("-p", optarg, 0,
 			    INT32_MAX, usage);
 			break;
-		case 'q':
-			o->k.verbose = -1;
-			break;
 		case 't':
 			if (o->ntopics == MAX_TOPICS)
 				bad_option("-t", optarg, "too many topics");
@@ -243,26 +245,16 @@ parse_args(int argc, char *argv[], struct opts *o)
 				bad_option("-t", optarg, "empty topic name");
 			o->topics[o->ntopics++] = optarg;
 			break;
-		case 'v':
-			if (o->k.verbose >= 0)
-				o->k.verbose++;
-			break;
 		case OPT_CLOSE_TIMEOUT:
 			o->close_ms = tel_duration_option("--close-timeout",
 			    optarg, 1000, usage);
 			break;
-		case OPT_MSK_IAM:
-			o->k.msk_iam = 1;
-			break;
 		case OPT_RAW:
 			o->raw = 1;
 			break;
-		case OPT_REGION:
-			o->k.region = optarg;
-			break;
 		default:
-			usage(stderr);
-			exit(2);
+			shared_option(o, ch);
+			break;
 		}
 	}
 	if (optind != argc)

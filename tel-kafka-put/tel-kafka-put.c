@@ -75,8 +75,7 @@ usage(FILE *fp)
 
 #define bad_option(o, a, w)	tel_bad_option(o, a, w, usage)
 
-enum { OPT_FLUSH_TIMEOUT = 256, OPT_MAX_LINE, OPT_MSK_IAM, OPT_NO_VALIDATE,
-    OPT_REGION };
+enum { OPT_FLUSH_TIMEOUT = 256, OPT_MAX_LINE, OPT_NO_VALIDATE };
 
 static const struct option longopts[] = {
 	{ "brokers", required_argument, NULL, 'b' },
@@ -85,11 +84,11 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "key", required_argument, NULL, 'k' },
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
-	{ "msk-iam", no_argument, NULL, OPT_MSK_IAM },
+	{ "msk-iam", no_argument, NULL, KAFKA_OPT_MSK_IAM },
 	{ "no-validate", no_argument, NULL, OPT_NO_VALIDATE },
 	{ "partition", required_argument, NULL, 'p' },
 	{ "quiet", no_argument, NULL, 'q' },
-	{ "region", required_argument, NULL, OPT_REGION },
+	{ "region", required_argument, NULL, KAFKA_OPT_REGION },
 	{ "topic", required_argument, NULL, 't' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
@@ -111,6 +110,21 @@ check_codec(const char *s)
 	bad_option("-z", s, "not one of none, gzip, snappy, lz4, zstd");
 }
 
+/* -b -F -q -v -X --msk-iam --region, or a usage error. */
+static void
+shared_option(struct opts *o, int ch)
+{
+	switch (kafka_getopt(&o->k, ch, optarg)) {
+	case 1:
+		return;
+	case -1:
+		bad_option("-X", "", "expected prop=value or list");
+	default:
+		usage(stderr);
+		exit(2);
+	}
+}
+
 static void
 parse_args(int argc, char *argv[], struct opts *o)
 {
@@ -119,20 +133,10 @@ parse_args(int argc, char *argv[], struct opts *o)
 	while ((ch = getopt_long(argc, argv, "F:VX:b:hk:p:qt:vz:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
-		case 'F':
-			o->k.file = optarg;
-			break;
 		case 'V':
 			printf("tel-kafka-put %s (librdkafka %s)\n", TEL_VERSION,
 			    rd_kafka_version_str());
 			exit(0);
-		case 'X':
-			if (kafka_opt_X(&o->k, optarg) == -1)
-				bad_option("-X", "", "expected prop=value or list");
-			break;
-		case 'b':
-			o->k.brokers = optarg;
-			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -143,15 +147,8 @@ parse_args(int argc, char *argv[], struct opts *o)
 			o->partition = (int32_t)tel_num_option("-p", optarg, 0,
 			    INT32_MAX, usage);
 			break;
-		case 'q':
-			o->k.verbose = -1;
-			break;
 		case 't':
 			o->topic = optarg;
-			break;
-		case 'v':
-			if (o->k.verbose >= 0)
-				o->k.verbose++;
 			break;
 		case 'z':
 			check_codec(optarg);
@@ -167,18 +164,12 @@ parse_args(int argc, char *argv[], struct opts *o)
 			if (o->max_line > 1024 * 1024 * 1024)
 				bad_option("--max-line", optarg, "too large");
 			break;
-		case OPT_MSK_IAM:
-			o->k.msk_iam = 1;
-			break;
 		case OPT_NO_VALIDATE:
 			o->validate = 0;
 			break;
-		case OPT_REGION:
-			o->k.region = optarg;
-			break;
 		default:
-			usage(stderr);
-			exit(2);
+			shared_option(o, ch);
+			break;
 		}
 	}
 	if (optind != argc)

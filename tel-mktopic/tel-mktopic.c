@@ -37,8 +37,7 @@ usage(FILE *fp)
 
 #define bad_option(o, a, w)	tel_bad_option(o, a, w, usage)
 
-enum { OPT_DESCRIBE = 256, OPT_DRY_RUN, OPT_MSK_IAM, OPT_REGION,
-    OPT_RETENTION, OPT_TIMEOUT };
+enum { OPT_DESCRIBE = 256, OPT_DRY_RUN, OPT_RETENTION, OPT_TIMEOUT };
 
 static const struct option longopts[] = {
 	{ "brokers", required_argument, NULL, 'b' },
@@ -46,10 +45,10 @@ static const struct option longopts[] = {
 	{ "describe", no_argument, NULL, OPT_DESCRIBE },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "help", no_argument, NULL, 'h' },
-	{ "msk-iam", no_argument, NULL, OPT_MSK_IAM },
+	{ "msk-iam", no_argument, NULL, KAFKA_OPT_MSK_IAM },
 	{ "partitions", required_argument, NULL, 'P' },
 	{ "quiet", no_argument, NULL, 'q' },
-	{ "region", required_argument, NULL, OPT_REGION },
+	{ "region", required_argument, NULL, KAFKA_OPT_REGION },
 	{ "replication-factor", required_argument, NULL, 'R' },
 	{ "retention", required_argument, NULL, OPT_RETENTION },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -156,32 +155,11 @@ opt_timeout(struct opts *o, const char *arg)
 static int
 kafka_option(struct opts *o, int ch, char *arg)
 {
-	switch (ch) {
-	case 'F':
-		o->k.file = arg;
-		return 1;
-	case 'X':
-		if (kafka_opt_X(&o->k, arg) == -1)
-			bad_option("-X", "", "expected prop=value or list");
-		return 1;
-	case 'b':
-		o->k.brokers = arg;
-		return 1;
-	case 'q':
-		o->k.verbose = -1;
-		return 1;
-	case 'v':
-		if (o->k.verbose >= 0)
-			o->k.verbose++;
-		return 1;
-	case OPT_MSK_IAM:
-		o->k.msk_iam = 1;
-		return 1;
-	case OPT_REGION:
-		o->k.region = arg;
-		return 1;
-	}
-	return 0;
+	int r = kafka_getopt(&o->k, ch, arg);
+
+	if (r == -1)
+		bad_option("-X", "", "expected prop=value or list");
+	return r;
 }
 
 static void
