@@ -38,13 +38,13 @@ test_expect_success 'two members split the partitions, no duplicates' '
 	{ tel-kafka-cat -v -b $B -t $T -G $G >c1 2>e1 & } && p1=$! &&
 	{ tel-kafka-cat -v -b $B -t $T -G $G >c2 2>e2 & } && p2=$! &&
 	test_atexit "kill $p1 $p2" &&
-	for i in $(seq 100); do
+	for i in $(seq 300); do
 		test "$(last_assignment e1)" = "assigned 2 partitions" &&
 		test "$(last_assignment e2)" = "assigned 2 partitions" && break
 		sleep 0.2
 	done &&
 	tel-kafka-put -b $B -t $T -k session_id <events &&
-	for i in $(seq 150); do
+	for i in $(seq 300); do
 		test $(cat c1 c2 | wc -l) -ge 20000 && break
 		sleep 0.2
 	done &&
@@ -74,15 +74,17 @@ test_expect_success 'kill -9 mid-stream, rerun: every event there' '
 	tel-kafka-put -b $B -t $T <events &&
 	{ tel-kafka-cat -b $B -t $T -G $G -X auto.commit.interval.ms=100 \
 		>run1 & } && pid=$! && test_atexit "kill -9 $pid" &&
-	for i in $(seq 100); do
+	for i in $(seq 600); do
 		test $(wc -l <run1) -ge 20000 && break; sleep 0.1
 	done &&
-	sleep 0.5 &&
-	{ tel-kafka-put -b $B -t $T <events & } &&
-	for i in $(seq 200); do
+	test $(wc -l <run1) -ge 20000 &&
+	sleep 1 &&
+	{ tel-kafka-put -b $B -t $T <events >put.failed & } &&
+	for i in $(seq 1000); do
 		test $(wc -l <run1) -ge 25000 && break; sleep 0.01
 	done &&
 	kill -9 $pid && wait &&
+	test_must_be_empty put.failed &&
 	tel-kafka-cat -b $B -t $T -G $G -e >run2 &&
 	n1=$(wc -l <run1) && n2=$(wc -l <run2) &&
 	echo "first run $n1 lines, second $n2" &&
@@ -113,9 +115,10 @@ test_expect_success 'SIGTERM: written lines committed, group left, quick exit' '
 	T=$(test_topic) && kafka_create_topic $T 2 && G=g-$T &&
 	head -n 1000 events | tel-kafka-put -b $B -t $T &&
 	{ tel-kafka-cat -b $B -t $T -G $G >run1 2>err & } && pid=$! &&
-	for i in $(seq 100); do
+	for i in $(seq 600); do
 		test $(wc -l <run1) -ge 1000 && break; sleep 0.1
 	done &&
+	test_line_count = 1000 run1 &&
 	start=$(date +%s) && kill -TERM $pid && wait $pid &&
 	test $(( $(date +%s) - start )) -le 5 &&
 	sed -n 1001,1500p events | tel-kafka-put -b $B -t $T &&

@@ -65,9 +65,9 @@ test_expect_success 'consumer survives a broker restart mid-stream, at least onc
 	tel-kafka-put -b $B -t $T <events &&
 	{ tel-kafka-cat -b $B -t $T -G $G >run1 2>err1 & } && pid=$! &&
 	test_atexit "kill -9 $pid" &&
-	for i in $(seq 100); do test -s run1 && break; sleep 0.1; done &&
+	for i in $(seq 600); do test -s run1 && break; sleep 0.1; done &&
 	kafka_kill 1 && sleep 1 && kafka_restart 1 &&
-	for i in $(seq 300); do
+	for i in $(seq 600); do
 		test $(wc -l <run1) -ge 50000 && break; sleep 0.1
 	done &&
 	kill -TERM $pid && wait $pid &&

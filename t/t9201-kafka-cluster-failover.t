@@ -28,7 +28,7 @@ test_expect_success 'leader killed while producing and consuming: all there' '
 	wait $ppid &&
 	test_must_be_empty failed &&
 	test_grep "\"acked\":60000" err &&
-	for i in $(seq 300); do
+	for i in $(seq 600); do
 		test $(wc -l <got) -ge 60000 && break; sleep 0.1
 	done &&
 	kill -TERM $cpid && wait $cpid &&
