@@ -73,7 +73,8 @@ test_expect_success 'kill -9 mid-stream, rerun: every event there' '
 	T=$(test_topic) && kafka_create_topic $T 4 && G=g-$T &&
 	tel-kafka-put -b $B -t $T <events &&
 	{ tel-kafka-cat -b $B -t $T -G $G -X auto.commit.interval.ms=100 \
-		>run1 & } && pid=$! && test_atexit "kill -9 $pid" &&
+		-X session.timeout.ms=6000 >run1 & } && pid=$! &&
+	test_atexit "kill -9 $pid" &&
 	for i in $(seq 600); do
 		test $(wc -l <run1) -ge 20000 && break; sleep 0.1
 	done &&

@@ -26,7 +26,6 @@
 
 #define MAX_TOPICS	64
 #define SETTLE_MS	3000	/* -G -e: no rebalance for this long */
-#define ASSIGN_MS	60000	/* -G -e: give up without an assignment */
 
 struct opts {
 	struct kafka_opts	 k;
@@ -74,6 +73,7 @@ struct cat {
 	int			 coop;		/* cooperative rebalancing */
 	int64_t			 rebalanced;	/* when, monotonic ms */
 	size_t			 maxparts;	/* most partitions held */
+	int64_t			 assign_ms;	/* -G -e: give up unassigned */
 	int			 done, failed, out_broken;
 };
 
@@ -632,9 +632,9 @@ idle(struct cat *c)
 		c->maxparts = c->nparts;
 	check_done(c);
 	if (c->o.exit_eof && c->o.group != NULL && !c->assigned &&
-	    tel_mono_ms() - c->st.began > ASSIGN_MS) {
-		warnx("-G %s: no partitions assigned within %d s", c->o.group,
-		    ASSIGN_MS / 1000);
+	    tel_mono_ms() - c->st.began > c->assign_ms) {
+		warnx("-G %s: no partitions assigned within %lld s", c->o.group,
+		    (long long)c->assign_ms / 1000);
 		c->failed = 1;
 		got_stop = 1;
 	}
@@ -834,6 +834,9 @@ setup(struct cat *c)
 		rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
 		rd_kafka_conf_set_offset_commit_cb(conf, on_commit);
 		c->coop = cooperative(conf);
+		/* a crashed member holds its partitions a session long */
+		c->assign_ms = 2 * kafka_conf_int(conf, "session.timeout.ms",
+		    45000) + 30000;
 	}
 	rd_kafka_conf_set_opaque(conf, c);
 	if ((c->rk = kafka_new(RD_KAFKA_CONSUMER, conf, &c->o.k, e,
