@@ -69,6 +69,9 @@ test_expect_success 'cooperative-sticky: two cron members both finish, nothing l
 	echo "lines: $(wc -l <m1) + $(wc -l <m2) + $(wc -l <m3) of 40000"
 '
 
+# A write cut by SIGKILL may leave half a line (the kernel checks for a
+# fatal signal page by page); its offset was never stored, so the whole
+# line comes again in the rerun.  Only whole lines count.
 test_expect_success 'kill -9 mid-stream, rerun: every event there' '
 	T=$(test_topic) && kafka_create_topic $T 4 && G=g-$T &&
 	tel-kafka-put -b $B -t $T <events &&
@@ -88,6 +91,7 @@ test_expect_success 'kill -9 mid-stream, rerun: every event there' '
 	test_must_be_empty put.failed &&
 	tel-kafka-cat -b $B -t $T -G $G -e >run2 &&
 	n1=$(wc -l <run1) && n2=$(wc -l <run2) &&
+	head -n $n1 run1 >run1.whole && mv run1.whole run1 &&
 	echo "first run $n1 lines, second $n2" &&
 	test $n2 -lt 40000 && test $((n1 + n2)) -ge 40000 &&
 	sort -u run1 run2 >got && sort -u events >want && test_cmp want got &&
