@@ -1,4 +1,6 @@
 /* HTTP client over libcurl: see http.h. */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
@@ -357,6 +359,30 @@ set_options(struct xfer *x)
 	return set_method(x);
 }
 
+/*
+ * A file body must hold its range before anything is sent: a server
+ * may answer before reading it all, and a short file would go unseen.
+ */
+static int
+body_fits(const struct http_body *b, char *err, size_t errsz)
+{
+	struct stat st;
+
+	if (b->kind != HTTP_BODY_FD)
+		return 0;
+	if (fstat(b->fd, &st) == -1) {
+		snprintf(err, errsz, "reading the request body: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (b->off < 0 || (uint64_t)st.st_size < (uint64_t)b->off ||
+	    (uint64_t)st.st_size - (uint64_t)b->off < b->len) {
+		snprintf(err, errsz, "reading the request body: file too short");
+		return -1;
+	}
+	return 0;
+}
+
 /* With curl non-NULL, a kept handle reset for this request. */
 static int
 xfer_init(struct xfer *x, CURL *curl, const struct http_req *r,
@@ -371,6 +397,8 @@ xfer_init(struct xfer *x, CURL *curl, const struct http_req *r,
 		snprintf(err, errsz, "request body missing");
 		return -1;
 	}
+	if (body_fits(&r->body, err, errsz) == -1)
+		return -1;
 	if (http_init(err, errsz) == -1)
 		return -1;
 	if ((r->nkeep > 0 && (resp->headers = calloc(r->nkeep,
