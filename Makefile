@@ -119,7 +119,13 @@ $(B)/obj/t/fuzz/driver.o: t/fuzz/driver.c $(B)/flags
 	@mkdir -p $(@D)
 	$(CC) $(TEL_CPPFLAGS) $(CPPFLAGS) $(TEL_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-test-bins: $(BINS) $(UNIT_BIN) $(FUZZ_BIN) $(HELPER_BIN)
+# The offline demo's Kafka: librdkafka's mock cluster.  Not installed.
+DEMO_BIN =	$(B)/demo/mock-kafka
+$(B)/demo/mock-kafka: $(B)/obj/demo/mock-kafka.o $(LIBTEL)
+	@mkdir -p $(@D)
+	$(CC) $(TEL_LDFLAGS) -o $@ $^ $(libs_rdkafka) $(LDLIBS)
+
+test-bins: $(BINS) $(UNIT_BIN) $(FUZZ_BIN) $(HELPER_BIN) $(DEMO_BIN)
 
 # Real peers (Kafka, MinIO, ...) start once per run; run-suite stops them.
 test: test-bins
@@ -154,6 +160,11 @@ lint:
 deps:
 	sh .ci/deps.sh
 
+# The whole pipeline offline: mock Kafka, a file:// lake; see demo/run.sh.
+demo: deps
+	$(MAKE) $(BINS) $(DEMO_BIN)
+	TEL_BUILD=$(abspath $(B)) sh demo/run.sh
+
 install: $(BINS)
 ifeq ($(SANITIZE),1)
 	@echo "make install: refusing to install a SANITIZE=1 build" >&2; exit 1
@@ -170,6 +181,6 @@ clean:
 
 .SECONDARY:
 
-.PHONY: all test FORCE test-bins bench fuzz lint deps install uninstall clean
+.PHONY: all test FORCE test-bins bench fuzz lint deps demo install uninstall clean
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -8,9 +8,37 @@
 
 #define OUTCAP	(64 * 1024)
 #define INCAP	(8 * 1024)	/* deflate() per 8 KiB, not per record: ~5% faster */
+#define XLEN_MAX	65535		/* RFC 1952 2.3.1.1: XLEN is 2 bytes */
+
+/* Puts meta into the header as the data of a "TL" extra subfield. */
+static int
+set_meta(struct gz_writer *g, const char *meta)
+{
+	size_t n = strlen(meta);
+
+	if (n > GZ_META_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((g->extra = malloc(4 + n)) == NULL)
+		return -1;
+	g->extra[0] = GZ_META_SI1;
+	g->extra[1] = GZ_META_SI2;
+	g->extra[2] = (unsigned char)(n & 0xff);	/* LEN, little-endian */
+	g->extra[3] = (unsigned char)(n >> 8);
+	memcpy(g->extra + 4, meta, n);
+	g->head.extra = g->extra;
+	g->head.extra_len = (uInt)(4 + n);	/* zlib writes XLEN */
+	g->head.os = 3;		/* Unix */
+	if (deflateSetHeader(&g->z, &g->head) != Z_OK) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
 
 int
-gz_writer_init(struct gz_writer *g, int level, const char *comment,
+gz_writer_init(struct gz_writer *g, int level, const char *meta,
     gz_sink sink, void *arg)
 {
 	memset(g, 0, sizeof(*g));
@@ -34,14 +62,9 @@ gz_writer_init(struct gz_writer *g, int level, const char *comment,
 		errno = ENOMEM;
 		return -1;
 	}
-	if (comment != NULL) {
-		g->head.comment = (Bytef *)(uintptr_t)comment;
-		g->head.os = 3;		/* Unix */
-		if (deflateSetHeader(&g->z, &g->head) != Z_OK) {
-			gz_writer_free(g);
-			errno = EINVAL;
-			return -1;
-		}
+	if (meta != NULL && set_meta(g, meta) == -1) {
+		gz_writer_free(g);
+		return -1;
 	}
 	return 0;
 }
@@ -55,6 +78,8 @@ gz_writer_free(struct gz_writer *g)
 		free(g->in);
 		g->out = g->in = NULL;
 	}
+	free(g->extra);
+	g->extra = NULL;
 }
 
 /* Runs deflate with flush mode f until it has taken all input. */
@@ -162,28 +187,83 @@ gz_estimate(const struct gz_writer *g)
 	return g->packed + pending * g->packed / g->in_at_out;
 }
 
-int
-gz_salvage(int fd, gz_sink sink, void *arg, char *comment, size_t size)
+/* The data of the "TL" subfield in extra field x[0..len); NULL if none. */
+static const unsigned char *
+find_meta(const unsigned char *x, size_t len, size_t *n)
 {
-	unsigned char in[OUTCAP], out[OUTCAP];
-	gz_header head;
-	z_stream z;
-	ssize_t n;
-	int rc = Z_OK, result = 0;
+	size_t i, k;
 
-	memset(&z, 0, sizeof(z));
-	memset(&head, 0, sizeof(head));
-	if (comment != NULL && size > 0)
-		memset(comment, 0, size);	/* a header cut short stays a string */
-	if (inflateInit2(&z, 15 + 16) != Z_OK) {
+	for (i = 0; len - i >= 4; i += 4 + k) {
+		k = x[i + 2] | (size_t)x[i + 3] << 8;
+		if (k > len - i - 4)
+			return NULL;	/* runs past the field: corrupt */
+		if (x[i] == GZ_META_SI1 && x[i + 1] == GZ_META_SI2) {
+			*n = k;
+			return x + i + 4;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Once the header is read: the "TL" subfield's data into meta, over the
+ * comment zlib put there (a file from before the subfield keeps it).
+ */
+static void
+take_meta(const gz_header *h, const unsigned char *extra, char *meta,
+    size_t size)
+{
+	const unsigned char *d;
+	size_t n;
+
+	/* zlib sets h->extra to NULL for a header without an extra field */
+	if (h->extra == NULL || (d = find_meta(extra, h->extra_len <
+	    h->extra_max ? h->extra_len : h->extra_max, &n)) == NULL)
+		return;
+	if (n >= size)
+		n = 0;		/* does not fit: cut, it would not parse */
+	memcpy(meta, d, n);
+	meta[n] = '\0';
+}
+
+/* Starts inflating a gzip file, asking for its header if extra is set. */
+static int
+salvage_init(z_stream *z, gz_header *head, unsigned char **extra,
+    char *meta, size_t size)
+{
+	memset(z, 0, sizeof(*z));
+	memset(head, 0, sizeof(*head));
+	if (extra != NULL && (*extra = malloc(XLEN_MAX)) == NULL)
+		return -1;
+	if (inflateInit2(z, 15 + 16) != Z_OK) {
+		if (extra != NULL)
+			free(*extra);
 		errno = ENOMEM;
 		return -1;
 	}
-	if (comment != NULL && size > 0) {
-		head.comment = (Bytef *)comment;
-		head.comm_max = (uInt)size - 1;
-		inflateGetHeader(&z, &head);
-	}
+	if (extra == NULL)
+		return 0;
+	memset(meta, 0, size);		/* a header cut short stays a string */
+	head->extra = *extra;
+	head->extra_max = XLEN_MAX;
+	head->comment = (Bytef *)meta;	/* files from before "TL" */
+	head->comm_max = (uInt)size - 1;
+	inflateGetHeader(z, head);
+	return 0;
+}
+
+int
+gz_salvage(int fd, gz_sink sink, void *arg, char *meta, size_t size)
+{
+	unsigned char in[OUTCAP], out[OUTCAP], *extra = NULL;
+	gz_header head;
+	z_stream z;
+	ssize_t n;
+	int rc = Z_OK, result = 0, took;
+
+	took = meta == NULL || size == 0;	/* nowhere to put it */
+	if (salvage_init(&z, &head, took ? NULL : &extra, meta, size) == -1)
+		return -1;
 	while (rc != Z_STREAM_END) {
 		if ((n = read(fd, in, sizeof(in))) == -1) {
 			if (errno == EINTR)
@@ -199,6 +279,10 @@ gz_salvage(int fd, gz_sink sink, void *arg, char *comment, size_t size)
 			z.next_out = out;
 			z.avail_out = sizeof(out);
 			rc = inflate(&z, Z_NO_FLUSH);
+			if (!took && head.done == 1) {
+				take_meta(&head, extra, meta, size);
+				took = 1;
+			}
 			if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
 				goto out;	/* corrupt from here on */
 			if (sizeof(out) - z.avail_out > 0 &&
@@ -211,8 +295,9 @@ gz_salvage(int fd, gz_sink sink, void *arg, char *comment, size_t size)
 	if (rc == Z_STREAM_END && result == 0)
 		result = 1;
 out:
-	if (comment != NULL && size > 0)
-		comment[size - 1] = '\0';	/* a cut-short comment */
+	if (!took)
+		meta[size - 1] = '\0';	/* a cut-short comment */
 	inflateEnd(&z);
+	free(extra);
 	return result;
 }

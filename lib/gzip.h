@@ -3,6 +3,13 @@
  * descriptor, can make everything so far decodable (sync flush) and
  * seals with the gzip trailer; and a salvaging reader for files a crash
  * left without one.  The only file that talks to zlib.
+ *
+ * A file can carry a line of metadata (say, where a spooled file was
+ * going) in its header, as the data of an extra-field subfield (RFC 1952
+ * 2.3.1.1) with the ID GZ_META_SI1 GZ_META_SI2, "TL" (for tel; ours, not
+ * registered).  Not in the header comment (FCOMMENT), where it was
+ * before: DuckDB refuses gzip files with a comment ("Unsupported GZIP
+ * archive") but reads those with an extra field.
  */
 #ifndef TEL_GZIP_H
 #define TEL_GZIP_H
@@ -10,6 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <zlib.h>
+
+#define GZ_META_SI1	'T'
+#define GZ_META_SI2	'L'
+#define GZ_META_MAX	(65535 - 4)	/* XLEN's most, less SI1 SI2 LEN */
 
 /* Called with each run of compressed bytes; returns -1 with errno to stop. */
 typedef int	(*gz_sink)(void *, const void *, size_t);
@@ -20,6 +31,7 @@ struct gz_writer {
 	gz_sink		 sink;
 	void		*arg;
 	unsigned char	*out, *in;		/* in: input not yet deflated */
+	unsigned char	*extra;		/* the header's extra field */
 	size_t		 outcap, incap, inlen;
 	uint64_t	 raw;		/* bytes taken in */
 	uint64_t	 packed;	/* bytes handed to the sink */
@@ -28,7 +40,7 @@ struct gz_writer {
 	int		 failed;	/* the sink failed: the stream has a hole */
 };
 
-/* comment (may be NULL) goes into the gzip header, e.g. for recovery. */
+/* meta (may be NULL) goes into the header; longer than GZ_META_MAX: EINVAL. */
 int	gz_writer_init(struct gz_writer *, int, const char *, gz_sink, void *);
 int	gz_write(struct gz_writer *, const void *, size_t);
 int	gz_sync(struct gz_writer *);	/* Z_SYNC_FLUSH: decodable so far */
@@ -43,7 +55,10 @@ void	gz_writer_free(struct gz_writer *);
  * until its end or, for a file cut short, as far as it decodes.  Returns
  * 1 if the stream was complete, 0 if it was cut short or corrupt after
  * some point, -1 with errno on a read or sink error.  The header's
- * comment, if any, is copied NUL-terminated into comment[0..size).
+ * metadata is copied NUL-terminated into meta[0..size) before the
+ * first decoded bytes go to sink: the "TL" subfield's data, or, for a
+ * file written before it moved there, the header comment; empty if
+ * there is neither or it does not fit.
  */
 int	gz_salvage(int, gz_sink, void *, char *, size_t);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "creds.h"
 #include "kafka.h"
 #include "mskiam.h"
@@ -72,14 +73,17 @@ kafka_opt_X(struct kafka_opts *o, char *arg)
 }
 
 int
-kafka_getopt(struct kafka_opts *o, int ch, char *arg)
+kafka_getopt(struct kafka_opts *o, int ch, char *arg, tel_usage_fn usage)
 {
 	switch (ch) {
 	case 'F':
 		o->file = arg;
 		return 1;
 	case 'X':
-		return kafka_opt_X(o, arg) == -1 ? -1 : 1;
+		if (kafka_opt_X(o, arg) == -1)
+			tel_bad_option("-X", "", "expected prop=value or list",
+			    usage);
+		return 1;
 	case 'b':
 		o->brokers = arg;
 		return 1;

@@ -8,8 +8,11 @@
 #define TEL_KAFKA_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <librdkafka/rdkafka.h>
+
+#include "args.h"
 
 struct kafka_opts {
 	const char	 *brokers;	/* -b, else $TEL_BROKERS */
@@ -31,10 +34,10 @@ struct kafka_default {
 
 /*
  * Takes one of the options every Kafka tool shares: -b, -F, -q, -v, -X,
- * --msk-iam, --region.  Returns 1 if ch was one of them, 0 if not, -1
- * for a malformed -X argument.
+ * --msk-iam, --region.  Returns 1 if ch was one of them, 0 if not; a
+ * malformed -X argument is a usage error (exit 2, usage on stderr).
  */
-int	kafka_getopt(struct kafka_opts *, int, char *);
+int	kafka_getopt(struct kafka_opts *, int, char *, tel_usage_fn);
 
 /*
  * Takes one -X argument: "list" prints the properties librdkafka knows

@@ -3,6 +3,14 @@ test_description='tel-batch: usage, round trip, manifest, spool layout'
 . "$(dirname "$0")/test-lib.sh"
 
 CHECK="python3 $TEL_SRC/t/py/check_batch.py"
+HEADER="python3 $TEL_SRC/t/py/gzip_header.py"
+
+# DuckDB (the venv of t/peers/setup.sh) as a reader of the lake's files:
+# missing, its tests skip, or fail under TEL_TEST_REQUIRE_PEERS=1.
+TEL_TEST_CACHE=${TEL_TEST_CACHE:-${HOME:-/tmp}/.cache/tel-test}
+PYTHON=${TEL_TEST_PYTHON:-$TEL_TEST_CACHE/venv/bin/python}
+test_lazy_prereq DUCKDB '"$PYTHON" -c "import duckdb"'
+test "${TEL_TEST_REQUIRE_PEERS:-0}" = 1 && test_set_prereq DUCKDB
 
 for bad in "" "-d" "-d s -l 10" "-d s --max-bytes 12Q" "-d s --max-age 0s" \
     "-d s --prefix x/!{bogus:y}/" "-d s --prefix !{timestamp:yyyyQ}" \
@@ -69,6 +77,56 @@ test_expect_success '-l sets the gzip level' '
 	b1=$(python3 -c "import json; print(json.load(open(\"m1\"))[\"bytes\"])") &&
 	b9=$(python3 -c "import json; print(json.load(open(\"m9\"))[\"bytes\"])") &&
 	test $b9 -lt $b1
+'
+
+test_expect_success 'the header: FEXTRA with a "TL" subfield naming key and first, no FCOMMENT' '
+	f=$(python3 -c "import json; print(json.load(open(\"manifest\"))[\"file\"])") &&
+	$HEADER show "$f" >head.json &&
+	printf "not json\n" | tel-batch -d spool5 >m5 &&
+	f=$(python3 -c "import json; print(json.load(open(\"m5\"))[\"file\"])") &&
+	$HEADER show "$f" >head5.json &&
+	python3 - <<-\EOF
+	import datetime, json
+	def check(head, manifest, error):
+	    h, m = json.load(open(head)), json.load(open(manifest))
+	    assert h["flags"] == ["FEXTRA"], h["flags"]
+	    assert h["reserved"] == 0 and h["comment"] is None, h
+	    assert [s[0] for s in h["subfields"]] == ["TL"], h["subfields"]
+	    meta = h["meta"]
+	    assert meta["tel-batch"] == 1 and meta["key"] == m["key"], (meta, m)
+	    assert meta["error"] is error, meta
+	    # first: the first record'"'"'s arrival (ms), the manifest'"'"'s first
+	    t = datetime.datetime.fromisoformat(m["first"].replace("Z", "+00:00"))
+	    assert meta["first"] == round(t.timestamp() * 1000), (meta, m)
+	check("head.json", "manifest", False)
+	check("head5.json", "m5", True)
+	EOF
+'
+
+test_expect_success 'gzip -t, zcat and python'"'"'s gzip read a sealed batch' '
+	f=$(python3 -c "import json; print(json.load(open(\"manifest\"))[\"file\"])") &&
+	gzip -t "$f" &&
+	zcat "$f" >zout &&
+	test_cmp in zout &&
+	python3 -c "import gzip, sys; sys.stdout.buffer.write(gzip.open(sys.argv[1]).read())" "$f" >pyout &&
+	test_cmp in pyout
+'
+
+test_expect_success DUCKDB 'DuckDB reads sealed batches: a row per record, the same events' '
+	tel-batch --max-records 7000 -d sd <in >md &&
+	test_line_count = 3 md &&
+	"$PYTHON" - <<-\EOF
+	import collections, duckdb, json
+	db, seen = duckdb.connect(), collections.Counter()
+	for m in map(json.loads, open("md")):
+	    n, = db.execute("select count(*) from read_json_auto(?)",
+	                    [m["file"]]).fetchone()
+	    assert n == m["records"], (m["file"], n, m["records"])
+	    seen.update(r[0] for r in db.execute(
+	        "select event_id from read_json_auto(?)", [m["file"]]).fetchall())
+	sent = collections.Counter(json.loads(l)["event_id"] for l in open("in"))
+	assert seen == sent and sum(seen.values()) == 20000, len(seen)
+	EOF
 '
 
 test_done

@@ -3,6 +3,14 @@ test_description='tel-batch: lock, signals, crash recovery, broken stdout'
 . "$(dirname "$0")/test-lib.sh"
 
 CHECK="python3 $TEL_SRC/t/py/check_batch.py"
+HEADER="python3 $TEL_SRC/t/py/gzip_header.py"
+
+# DuckDB (the venv of t/peers/setup.sh) as a reader of the lake's files:
+# missing, its tests skip, or fail under TEL_TEST_REQUIRE_PEERS=1.
+TEL_TEST_CACHE=${TEL_TEST_CACHE:-${HOME:-/tmp}/.cache/tel-test}
+PYTHON=${TEL_TEST_PYTHON:-$TEL_TEST_CACHE/venv/bin/python}
+test_lazy_prereq DUCKDB '"$PYTHON" -c "import duckdb"'
+test "${TEL_TEST_REQUIRE_PEERS:-0}" = 1 && test_set_prereq DUCKDB
 
 test_expect_success 'setup' '
 	tel-gen -n 5000 -s 9 >in &&
@@ -16,6 +24,21 @@ start_batch() {
 	{ tel-batch -d "$spool" "$@" <fifo >"$out" 2>"$out.err" & } &&
 	pid=$! &&
 	exec 9>fifo
+}
+
+# open_lines SPOOL: how many lines of the one file in SPOOL/open/ decode
+open_lines() {
+	python3 -c "
+import glob, sys, zlib
+f, = glob.glob(sys.argv[1] + \"/open/*\")
+print(zlib.decompressobj(31).decompress(open(f, \"rb\").read()).count(b\"\\n\"))
+" "$1" 2>/dev/null
+}
+
+# duck_count FILE: the rows DuckDB reads from a gzip NDJSON file
+duck_count() {
+	"$PYTHON" -c "import duckdb, sys; print(duckdb.connect().execute(
+	    \"select count(*) from read_json_auto(?)\", [sys.argv[1]]).fetchone()[0])" "$1"
 }
 
 wait_lines() {
@@ -109,6 +132,87 @@ test_expect_success 'a broken stdout: exit 1, the sealed files stay in ready/' '
 	test_grep "^tel-batch: stdout: Broken pipe" err &&
 	test $(find s6/ready -type f | wc -l) -ge 1 &&
 	test -z "$(ls s6/open)"
+'
+
+# A key of 4 segments of 200 control characters: its header metadata,
+# each escaped to 6 bytes, is past 4 KiB.
+test_expect_success 'kill -9: the salvaged batch keeps the key its header named (a long one)' '
+	p=$(printf "%0200d/" 0 0 0 0 | tr 0 "\002") &&
+	start_batch s7 m7 --sync 100ms --prefix "$p" &&
+	head -100 in >&9 &&
+	i=0 &&
+	while test "$(open_lines s7)" != 100 && test $i -lt 600; do
+		sleep 0.1
+		i=$((i + 1))
+	done &&
+	test "$(open_lines s7)" = 100 &&
+	kill -9 $pid &&
+	{ wait $pid || true; } &&
+	exec 9>&- &&
+	$HEADER show s7/open/*.gz >head-open.json &&
+	tel-batch -d s7 </dev/null >m7b 2>err &&
+	test_grep "salvaged 100 records" err &&
+	test -z "$(ls s7/open)" &&
+	f=$(python3 -c "import json; print(json.load(open(\"m7b\"))[\"file\"])") &&
+	$HEADER show "$f" >head-ready.json &&
+	python3 - <<-\EOF &&
+	import json
+	m = json.load(open("m7b"))
+	before = json.load(open("head-open.json"))
+	after = json.load(open("head-ready.json"))
+	assert before["flags"] == after["flags"] == ["FEXTRA"], (before, after)
+	key = before["meta"]["key"]
+	assert key.startswith(("\x02" * 200 + "/") * 4), key
+	assert len(before["subfields"][0][1]) > 4096, before["subfields"]
+	assert m["key"] == after["meta"]["key"] == key, (m["key"], key)
+	assert m["recovered"] is True and m["records"] == 100, m
+	EOF
+	head -100 in >sent7 &&
+	$CHECK m7b sent7 s7 >/dev/null
+'
+
+test_expect_success 'an open/ file from before the "TL" subfield (key in the comment) is salvaged' '
+	mkdir -p s8/open &&
+	head -50 in | $HEADER old s8/open/0123456789abcdef.gz \
+	    telemetry/old/tel-a.gz 1795392838072 cut &&
+	$HEADER show s8/open/0123456789abcdef.gz >head-old.json &&
+	test_grep "\"flags\": \[\"FCOMMENT\"\]" head-old.json &&
+	tel-batch -d s8 </dev/null >m8 2>err &&
+	test_grep "salvaged 50 records into telemetry/old/tel-a.gz" err &&
+	test -z "$(ls s8/open)" &&
+	test_grep "\"key\":\"telemetry/old/tel-a.gz\"" m8 &&
+	test_grep "\"first\":\"2026-11-23T00:13:58.072Z\"" m8 &&
+	head -50 in >sent8 &&
+	$CHECK m8 sent8 s8 >/dev/null &&
+	$HEADER show s8/ready/telemetry/old/tel-a.gz >head-new.json &&
+	python3 - <<-\EOF &&
+	import json
+	h = json.load(open("head-new.json"))
+	assert h["flags"] == ["FEXTRA"] and h["comment"] is None, h
+	assert h["meta"]["key"] == "telemetry/old/tel-a.gz", h
+	assert h["meta"]["first"] == 1795392838072, h
+	EOF
+	gzip -t s8/ready/telemetry/old/tel-a.gz &&
+	zcat s8/ready/telemetry/old/tel-a.gz >zout &&
+	test_cmp sent8 zout
+'
+
+test_expect_success DUCKDB 'DuckDB reads a salvaged batch' '
+	test "$(duck_count s8/ready/telemetry/old/tel-a.gz)" = 50 &&
+	f=$(python3 -c "import json; print(json.load(open(\"m7b\"))[\"file\"])") &&
+	test "$(duck_count "$f")" = 100
+'
+
+test_expect_success 'a sealed file from before, in ready/, is announced with the comment'"'"'s first time' '
+	mkdir -p s9/ready/telemetry/old &&
+	head -50 in | $HEADER old s9/ready/telemetry/old/tel-b.gz \
+	    telemetry/old/tel-b.gz 1795392838072 &&
+	sha=$(sha256sum s9/ready/telemetry/old/tel-b.gz | cut -d" " -f1) &&
+	tel-batch -d s9 </dev/null >m9 &&
+	test_line_count = 1 m9 &&
+	test_grep "\"key\":\"telemetry/old/tel-b.gz\",\"records\":50," m9 &&
+	test_grep "\"first\":\"2026-11-23T00:13:58.072Z\"" m9 &&
+	test_grep "\"sha256\":\"$sha\",\"recovered\":true}" m9
 '
 
 test_done

@@ -45,9 +45,18 @@ test_expect_success 'a 20 MB file in 5 MiB parts: ETag -4, identical bytes' '
 	s3py list-multipart "$bucket" >mpu && test_must_be_empty mpu
 '
 
+test_expect_success 'the defaults: over 16 MiB, multipart in 8 MiB parts' '
+	cp big.orig b1.gz &&
+	put -v --key-prefix default/ b1.gz >out 2>err &&
+	test $(grep -c "^tel-s3-put: PUT .*partNumber=" err) = 3 &&
+	etag=$(mpu_etag big.orig 8388608) &&
+	python3 -c "import json,sys; o=json.load(open(\"out\")); assert o[\"etag\"] == sys.argv[1], o" "$etag" &&
+	s3py get "$bucket" default/b1.gz >got && cmp big.orig got
+'
+
 test_expect_success 'under the threshold: one PUT, ETag the MD5' '
 	cp big.orig b2.gz &&
-	put -v --key-prefix single/ b2.gz >out 2>err &&
+	put -v --multipart-threshold 32M --key-prefix single/ b2.gz >out 2>err &&
 	test_grep "PUT s3://$bucket/single/b2.gz: 200" err &&
 	! test_grep "uploads" err &&
 	test_grep "\"etag\":\"\\\\\"$(md5sum <big.orig | cut -d" " -f1)\\\\\"\"" out

@@ -2,8 +2,9 @@
  * Open batches: records go into a gzip file under open/, flushed to the
  * kernel every --sync; sealing writes the trailer, fsyncs, renames the
  * file to ready/KEY, fsyncs the directory and only then prints its
- * manifest line.  The gzip header's comment says where the file was
- * going, so a crash leaves nothing that cannot be recovered.
+ * manifest line.  The gzip header's metadata (lib/gzip.h: an extra
+ * subfield "TL") says where the file was going, so a crash leaves
+ * nothing that cannot be recovered.
  */
 #include <err.h>
 #include <errno.h>
@@ -87,13 +88,18 @@ make_key(struct spool *sp, const char *ident, const char *name)
 	return key;
 }
 
+/* The header's metadata, read back by a salvage (spool.c, parse_meta). */
 static char *
-make_comment(const char *key, int64_t now, int error)
+make_meta(const char *key, int64_t now, int error)
 {
 	size_t n = strlen(key);
-	char *esc = malloc(6 * n + 2), *c;
+	char *esc, *c;
 
-	if (esc == NULL)
+	if (n > KEY_MAX) {	/* so that it fits META_MAX */
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	if ((esc = malloc(6 * n + 3)) == NULL)
 		return NULL;
 	esc[json_escape(key, n, esc)] = '\0';
 	if (asprintf(&c, "{\"tel-batch\":1,\"key\":%s,\"first\":%lld,"
@@ -124,7 +130,7 @@ batch_open(struct spool *sp, const char *ident, int error, int64_t now,
 	object_name(sp, now, name, sizeof(name), id);
 	if ((b->ident = strdup(ident)) == NULL ||
 	    (b->key = key ? strdup(key) : make_key(sp, ident, name)) == NULL ||
-	    (b->comment = make_comment(b->key, first, error)) == NULL ||
+	    (b->meta = make_meta(b->key, first, error)) == NULL ||
 	    asprintf(&b->path, "%s/%s.gz", sp->open, id) == -1 ||
 	    (b->sha = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(b->sha, EVP_sha256(), NULL) != 1)
@@ -132,7 +138,7 @@ batch_open(struct spool *sp, const char *ident, int error, int64_t now,
 	if ((b->fd = open(b->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0600)) == -1 || fsync_parent(b->path) == -1)
 		goto fail;
-	if (gz_writer_init(&b->gz, sp->level, b->comment, sink, b) == -1)
+	if (gz_writer_init(&b->gz, sp->level, b->meta, sink, b) == -1)
 		goto fail;
 	return b;
 fail:
@@ -155,7 +161,7 @@ batch_free(struct batch *b)
 	free(b->ident);
 	free(b->key);
 	free(b->path);
-	free(b->comment);
+	free(b->meta);
 	free(b);
 }
 

@@ -8,7 +8,15 @@
 
 #include "gzip.h"
 #include "ndjson.h"
+#include "prefix.h"
 #include "prng.h"
+
+/*
+ * The most a gzip header's metadata holds: {"tel-batch":1,"key":K,
+ * "first":N,"error":false} with K a key of KEY_MAX bytes JSON-escaped
+ * (6 bytes each at most), and the NUL.  Far below GZ_META_MAX.
+ */
+#define META_MAX	(6 * KEY_MAX + 128)
 
 struct spool {
 	char			*dir;		/* absolute path */
@@ -26,7 +34,7 @@ struct batch {
 	char			*ident;		/* evaluated prefix: the partition */
 	char			*key;		/* object key in the lake */
 	char			*path;		/* file under open/ */
-	char			*comment;	/* gzip header: how to recover */
+	char			*meta;		/* gzip header: how to recover */
 	int			 fd, error;
 	struct gz_writer	 gz;
 	EVP_MD_CTX		*sha;

@@ -109,9 +109,12 @@ spool_close(struct spool *sp)
 	sp->dir = sp->open = sp->ready = NULL;
 }
 
-/* Reads the key, first time and error flag from a gzip header comment. */
+/*
+ * Reads the key, first time and error flag from a gzip header's
+ * metadata (batch.c, make_meta).
+ */
 static int
-parse_comment(const char *c, char **key, int64_t *first, int *error)
+parse_meta(const char *c, char **key, int64_t *first, int *error)
 {
 	struct json_member m[] = {
 		{ "key", 3, 0, NULL, 0, 0 }, { "first", 5, 0, NULL, 0, 0 },
@@ -138,7 +141,7 @@ parse_comment(const char *c, char **key, int64_t *first, int *error)
 struct salvage {
 	struct spool	*sp;
 	struct batch	*b;
-	char		 comment[4096];
+	char		 meta[META_MAX];
 	char		*line;		/* a line not yet ended */
 	size_t		 len, cap;
 	int		 bad_header;
@@ -170,7 +173,7 @@ salvage_sink(void *arg, const void *data, size_t n)
 	int error;
 
 	if (s->b == NULL) {
-		if (parse_comment(s->comment, &key, &first, &error) == -1) {
+		if (parse_meta(s->meta, &key, &first, &error) == -1) {
 			s->bad_header = 1;
 			errno = EINVAL;
 			return -1;
@@ -205,11 +208,11 @@ salvage_file(struct spool *sp, const char *path)
 	s.sp = sp;
 	if ((fd = open_stat(path, &st)) == -1)
 		return -1;
-	rc = gz_salvage(fd, salvage_sink, &s, s.comment, sizeof(s.comment));
+	rc = gz_salvage(fd, salvage_sink, &s, s.meta, sizeof(s.meta));
 	close(fd);
 	free(s.line);
 	if (rc == -1 || s.bad_header || (s.b == NULL && rc == 0 &&
-	    parse_comment(s.comment, &key, &first, &error) == -1)) {
+	    parse_meta(s.meta, &key, &first, &error) == -1)) {
 		/* not ours, or nothing decodes: keep it for a human */
 		warnx("%s: cannot salvage%s; left in place", path,
 		    s.bad_header || s.b == NULL ? " (not a tel-batch file)" : "");
@@ -289,16 +292,16 @@ announce(struct spool *sp, const char *path)
 {
 	struct count c = { 0, 0 };
 	unsigned char md[EVP_MAX_MD_SIZE];
-	char comment[4096], *key = NULL;
+	char meta[META_MAX], *key = NULL;
 	struct stat st;
 	int64_t first, last;
 	int fd, error = 0, rc;
 
 	if ((fd = open_stat(path, &st)) == -1)
 		return -1;
-	rc = gz_salvage(fd, count_sink, &c, comment, sizeof(comment));
+	rc = gz_salvage(fd, count_sink, &c, meta, sizeof(meta));
 	last = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
-	if (parse_comment(comment, &key, &first, &error) == -1)
+	if (parse_meta(meta, &key, &first, &error) == -1)
 		first = last;
 	free(key);
 	if (rc != 1 || hash_file(fd, md) == -1) {

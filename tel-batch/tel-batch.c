@@ -18,6 +18,7 @@
 #include "base64.h"
 #include "batch.h"
 #include "jsonscan.h"
+#include "metrics.h"
 #include "ndjson.h"
 #include "number.h"
 #include "prefix.h"
@@ -36,7 +37,6 @@ struct opts {
 
 struct stats {
 	uint64_t	lines, records, errors, empty;
-	int64_t		began;
 };
 
 struct ctx {
@@ -53,6 +53,7 @@ struct ctx {
 	char			*rec;		/* error records are built here */
 	size_t			 reccap;
 	struct stats		 st;
+	struct metrics		 metrics;
 	int			 failed;	/* spool or stdout trouble: stop */
 	int			 recover_failed;	/* some leftovers left as is */
 };
@@ -75,7 +76,8 @@ usage(FILE *fp)
 	    "usage: tel-batch [-hVv] -d spool [-l level] [--error-prefix prefix]\n"
 	    "                 [--max-age duration] [--max-bytes size]\n"
 	    "                 [--max-compressed size] [--max-line size]\n"
-	    "                 [--max-open n] [--max-records n] [--name name]\n"
+	    "                 [--max-open n] [--max-records n] [--metrics file]\n"
+	    "                 [--metrics-interval duration] [--name name]\n"
 	    "                 [--prefix prefix] [--sync duration] [--time-field field]\n");
 }
 
@@ -98,6 +100,7 @@ static const struct option longopts[] = {
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
 	{ "max-open", required_argument, NULL, OPT_MAX_OPEN },
 	{ "max-records", required_argument, NULL, OPT_MAX_RECORDS },
+	METRICS_LONGOPTS,
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ "spool", required_argument, NULL, 'd' },
@@ -109,7 +112,7 @@ static const struct option longopts[] = {
 };
 
 static void
-parse_args(int argc, char *argv[], struct opts *o)
+parse_args(int argc, char *argv[], struct opts *o, struct metrics *m)
 {
 	int ch;
 
@@ -129,6 +132,10 @@ parse_args(int argc, char *argv[], struct opts *o)
 			break;
 		case 'v':
 			o->verbose = 1;
+			break;
+		case METRICS_OPT_FILE:
+		case METRICS_OPT_INTERVAL:
+			metrics_getopt(m, ch, optarg, usage);
 			break;
 		case OPT_ERROR_PREFIX:
 			o->error_prefix = optarg;
@@ -474,7 +481,7 @@ run(struct ctx *c, struct ndjson_reader *r, const sigset_t *waitmask)
 	struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
 	struct timespec ts, *tp;
 	int64_t next_sync = tel_mono_ms() + (int64_t)c->o.sync;
-	int rc, wait;
+	int rc, wait, mwait;
 
 	while (!got_stop && !c->failed && !c->sp.out_failed) {
 		while ((rc = ndjson_next(r, &l)) == NDJSON_LINE) {
@@ -490,10 +497,15 @@ run(struct ctx *c, struct ndjson_reader *r, const sigset_t *waitmask)
 			seal_all(c);
 		}
 		wait = timers(c, &next_sync);
+		if ((mwait = metrics_timeout(&c->metrics)) >= 0 &&
+		    (wait == -1 || mwait < wait))
+			wait = mwait;
 		ts.tv_sec = wait / 1000;
 		ts.tv_nsec = (long)(wait % 1000) * 1000000;
 		tp = wait >= 0 ? &ts : NULL;
-		if (ppoll(&pfd, 1, tp, waitmask) == -1) {
+		rc = ppoll(&pfd, 1, tp, waitmask);
+		metrics_tick(&c->metrics);
+		if (rc == -1) {
 			if (errno != EINTR)
 				err(1, "poll");
 			continue;
@@ -529,21 +541,6 @@ setup_signals(sigset_t *waitmask)
 		sigdelset(waitmask, sigs[i]);	/* even if blocked on entry */
 }
 
-static void
-summary(const struct ctx *c)
-{
-	fprintf(stderr, "{\"program\":\"tel-batch\",\"lines\":%llu,"
-	    "\"records\":%llu,\"errors\":%llu,\"empty\":%llu,"
-	    "\"batches\":%llu,\"error_batches\":%llu,\"raw_bytes\":%llu,"
-	    "\"bytes\":%llu,\"seconds\":%.3f}\n",
-	    (unsigned long long)c->st.lines, (unsigned long long)c->st.records,
-	    (unsigned long long)c->st.errors, (unsigned long long)c->st.empty,
-	    (unsigned long long)c->sp.sealed,
-	    (unsigned long long)c->sp.sealed_error,
-	    (unsigned long long)c->sp.raw, (unsigned long long)c->sp.bytes,
-	    (double)(tel_mono_ms() - c->st.began) / 1000);
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -557,12 +554,31 @@ main(int argc, char *argv[])
 		.max_bytes = 128ULL << 20, .max_age = 300000, .sync = 1000,
 		.max_open = 64, .max_line = TEL_LINE_MAX_DEFAULT, .level = 6,
 	} };
+	/* the -v summary and the --metrics file */
+	const struct metric table[] = {
+		M_COUNTER("lines", &c.st.lines, "Lines read from stdin.", 0),
+		M_COUNTER("records", &c.st.records, "Records put into batches.",
+		    METRIC_PROGRESS),
+		M_COUNTER("errors", &c.st.errors, "Lines put into error "
+		    "batches.", 0),
+		M_COUNTER("empty", &c.st.empty, "Empty lines skipped.", 0),
+		M_COUNTER("batches", &c.sp.sealed, "Batches sealed.",
+		    METRIC_PROGRESS),
+		M_COUNTER("error_batches", &c.sp.sealed_error, "Error batches "
+		    "sealed.", 0),
+		M_COUNTER("raw_bytes", &c.sp.raw, "Bytes of records in sealed "
+		    "batches, before compression.", 0),
+		M_COUNTER("bytes", &c.sp.bytes, "Bytes of sealed batch files.",
+		    0),
+		M_SECONDS("seconds"),
+	};
 	struct ndjson_writer out;
 	struct ndjson_reader r;
 	sigset_t waitmask;
+	int status;
 
-	c.st.began = tel_mono_ms();
-	parse_args(argc, argv, &c.o);
+	metrics_init(&c.metrics, "tel-batch");
+	parse_args(argc, argv, &c.o, &c.metrics);
 	setup_prefixes(&c);
 	if ((c.open = calloc(c.o.max_open, sizeof(*c.open))) == NULL ||
 	    ndjson_reader_init(&r, STDIN_FILENO, c.o.max_line) == -1 ||
@@ -574,6 +590,7 @@ main(int argc, char *argv[])
 	c.sp.name = c.o.name;
 	c.sp.out = &out;
 	setup_signals(&waitmask);
+	metrics_start(&c.metrics, table, sizeof(table) / sizeof(table[0]), 1);
 	if (spool_open(&c.sp, c.o.spool) == -1) {
 		c.failed = 1;
 		goto out;
@@ -582,13 +599,15 @@ main(int argc, char *argv[])
 		c.recover_failed = 1;	/* said why; the rest goes on */
 	run(&c, &r, &waitmask);
 	seal_all(&c);
-	if (c.o.verbose)
-		summary(&c);
 	if (!c.sp.out_failed && close(STDOUT_FILENO) == -1) {
 		warn("stdout");
 		c.failed = 1;
 	}
 out:
+	status = c.failed || c.recover_failed || c.sp.out_failed ? 1 : 0;
+	metrics_finish(&c.metrics, status);
+	if (c.o.verbose)
+		metrics_summary(&c.metrics, stderr);
 	spool_close(&c.sp);
 	prefix_free(&c.prefix);
 	prefix_free(&c.eprefix);
@@ -596,5 +615,5 @@ out:
 	ndjson_writer_free(&out);
 	free(c.open);
 	free(c.rec);
-	return c.failed || c.recover_failed || c.sp.out_failed ? 1 : 0;
+	return status;
 }

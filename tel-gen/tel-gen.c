@@ -17,6 +17,7 @@
 
 #include "args.h"
 #include "gen.h"
+#include "metrics.h"
 #include "ndjson.h"
 #include "number.h"
 
@@ -33,11 +34,11 @@ struct config {
 	double			 corrupt;
 	int			 seeded, verbose, have_count, have_start;
 	uint64_t		 seed;
+	struct metrics		 metrics;
 };
 
 struct stats {
 	uint64_t	events, corrupt;
-	int64_t		began;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -74,7 +75,8 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: tel-gen [-hVv] [-d duration] [-n count] [-r rate] [-s seed]\n"
-	    "               [--corrupt fraction] [--customers n] [--schema viewer|truck]\n"
+	    "               [--corrupt fraction] [--customers n] [--metrics file]\n"
+	    "               [--metrics-interval duration] [--schema viewer|truck]\n"
 	    "               [--sessions n] [--start time] [--titles n] [--trucks n]\n");
 }
 
@@ -107,6 +109,7 @@ static const struct option longopts[] = {
 	{ "customers", required_argument, NULL, OPT_CUSTOMERS },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, 'h' },
+	METRICS_LONGOPTS,
 	{ "rate", required_argument, NULL, 'r' },
 	{ "schema", required_argument, NULL, OPT_SCHEMA },
 	{ "seed", required_argument, NULL, 's' },
@@ -151,6 +154,10 @@ parse_args(int argc, char *argv[], struct config *c)
 			break;
 		case 'v':
 			c->verbose = 1;
+			break;
+		case METRICS_OPT_FILE:
+		case METRICS_OPT_INTERVAL:
+			metrics_getopt(&c->metrics, ch, optarg, usage);
 			break;
 		case OPT_CORRUPT:
 			c->corrupt = tel_real_option("--corrupt", optarg, 0, 1,
@@ -245,7 +252,7 @@ emit(const struct config *c, void *m, struct tel_prng *rng,
 
 /* Unpaced: event k falls at a jittered point of its slot in the window. */
 static int
-run_unpaced(const struct config *c, void *m, struct tel_prng *rng,
+run_unpaced(struct config *c, void *m, struct tel_prng *rng,
     struct ndjson_writer *w, struct stats *st)
 {
 	int64_t t0 = c->start_ms - WINDOW_MS;
@@ -258,19 +265,24 @@ run_unpaced(const struct config *c, void *m, struct tel_prng *rng,
 
 		if (emit(c, m, rng, w, now, st) == -1)
 			return -1;
+		if ((k & 4095) == 0)
+			metrics_tick(&c->metrics);
 	}
 	return 0;
 }
 
 /*
- * Sleeps until the monotonic time due; -1 if a stop signal came first.
- * Signals are blocked between the check and the wait, so none is missed.
+ * Sleeps until the monotonic time due, waking for the metrics when they
+ * are due; -1 if a stop signal came first.  Signals are blocked between
+ * the check and the wait, so none is missed.
  */
 static int
-wait_until(const struct timespec *due, const sigset_t *waitmask)
+wait_until(const struct timespec *due, const sigset_t *waitmask,
+    struct metrics *mt)
 {
 	struct timespec now, left;
 	sigset_t block, old;
+	int tmo;
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
@@ -288,7 +300,13 @@ wait_until(const struct timespec *due, const sigset_t *waitmask)
 		}
 		if (left.tv_sec < 0)
 			break;
+		if ((tmo = metrics_timeout(mt)) >= 0 &&
+		    left.tv_sec * 1000 + left.tv_nsec / 1000000 > tmo) {
+			left.tv_sec = tmo / 1000;
+			left.tv_nsec = (tmo % 1000) * 1000000L;
+		}
 		ppoll(NULL, 0, &left, waitmask);
+		metrics_tick(mt);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return stop_signal ? -1 : 0;
@@ -296,7 +314,7 @@ wait_until(const struct timespec *due, const sigset_t *waitmask)
 
 /* Paced: event k is due k/rate seconds after the start, stamped in real time. */
 static int
-run_paced(const struct config *c, void *m, struct tel_prng *rng,
+run_paced(struct config *c, void *m, struct tel_prng *rng,
     struct ndjson_writer *w, struct stats *st, const sigset_t *waitmask)
 {
 	struct timespec t0, due;
@@ -317,7 +335,7 @@ run_paced(const struct config *c, void *m, struct tel_prng *rng,
 		}
 		if (ndjson_flush(w) == -1)	/* consumers see events on time */
 			return -1;
-		if (wait_until(&due, waitmask) == -1)
+		if (wait_until(&due, waitmask, &c->metrics) == -1)
 			break;
 		now = tel_now_ms();
 		if (now < last)		/* the wall clock stepped back */
@@ -329,18 +347,12 @@ run_paced(const struct config *c, void *m, struct tel_prng *rng,
 	return 0;
 }
 
-static void
-summary(const struct config *c, const struct stats *st,
-    const struct ndjson_writer *w)
+/* Cut short by a signal: die of it, as the shell reports (128+N). */
+static int
+cut_short(const struct config *c)
 {
-	double secs = (double)(tel_mono_ms() - st->began) / 1000;
-
-	fprintf(stderr, "{\"program\":\"tel-gen\",\"schema\":\"%s\","
-	    "\"events\":%llu,\"corrupt\":%llu,\"bytes\":%llu,"
-	    "\"seconds\":%.3f,\"events_per_second\":%.0f}\n", c->model->name,
-	    (unsigned long long)st->events, (unsigned long long)st->corrupt,
-	    (unsigned long long)w->bytes, secs,
-	    secs > 0 ? (double)st->events / secs : 0.0);
+	return stop_signal && (c->have_count || c->duration_ms > 0 ||
+	    c->rate == 0);
 }
 
 int
@@ -348,18 +360,32 @@ main(int argc, char *argv[])
 {
 	struct config c = { .model = &viewer_model, .opts = { 100000, 5000,
 	    50, 0 } };
-	struct stats st = { 0, 0, tel_mono_ms() };
+	struct stats st = { 0, 0 };
 	struct ndjson_writer w;
 	sigset_t waitmask;
 	struct tel_prng rng;
 	void *m;
-	int rc;
+	int rc, status;
 
+	metrics_init(&c.metrics, "tel-gen");
 	parse_args(argc, argv, &c);
 	configure(&c, &rng);
 	setup_signals(&waitmask);
 	if (ndjson_writer_init(&w, STDOUT_FILENO, 0) == -1)
 		err(1, NULL);
+	/* declared here: the schema is known only now */
+	const struct metric table[] = {
+		M_LABEL("schema", c.model->name, 0),
+		M_COUNTER("events", &st.events, "Events written to stdout.",
+		    METRIC_PROGRESS),
+		M_COUNTER("corrupt", &st.corrupt, "Events corrupted on "
+		    "purpose (--corrupt).", 0),
+		M_COUNTER("bytes", &w.bytes, "Bytes written to stdout.",
+		    METRIC_PROGRESS),
+		M_SECONDS("seconds"),
+		M_RATE("events_per_second", &st.events),
+	};
+	metrics_start(&c.metrics, table, sizeof(table) / sizeof(table[0]), 1);
 	w.interrupt = &stop_signal;	/* a stop ends even a blocked write */
 	if ((m = c.model->init(&c.opts, &rng, c.start_ms - WINDOW_MS)) == NULL)
 		err(1, NULL);
@@ -373,14 +399,16 @@ main(int argc, char *argv[])
 		warn("stdout");
 		rc = -1;
 	}
+	status = cut_short(&c) ? 128 + stop_signal : rc == 0 ? 0 : 1;
+	metrics_finish(&c.metrics, status);
 	if (c.verbose)
-		summary(&c, &st, &w);
+		metrics_summary(&c.metrics, stderr);
 	c.model->fini(m);
 	ndjson_writer_free(&w);
-	if (stop_signal && (c.have_count || c.duration_ms > 0 || c.rate == 0)) {
-		/* cut short: die of the signal, so the caller knows */
+	if (cut_short(&c)) {
+		/* die of the signal, so the caller knows */
 		signal(stop_signal, SIG_DFL);
 		raise(stop_signal);
 	}
-	return rc == 0 ? 0 : 1;
+	return status;
 }

@@ -19,6 +19,7 @@
 #include "args.h"
 #include "jsonscan.h"
 #include "kafka.h"
+#include "metrics.h"
 #include "ndjson.h"
 #include "number.h"
 #include "rfc3339.h"
@@ -69,12 +70,14 @@ struct cat {
 	char			**names;	/* interned topic names */
 	size_t			 nnames;
 	struct stats		 st;
+	struct metrics		 metrics;
 	int			 assigned;	/* an assignment has been seen */
 	int			 coop;		/* cooperative rebalancing */
 	int64_t			 rebalanced;	/* when, monotonic ms */
-	size_t			 maxparts;	/* most partitions held */
+	uint64_t		 maxparts;	/* most partitions held */
 	int64_t			 assign_ms;	/* -G -e: give up unassigned */
 	int			 done, failed, out_broken;
+	int			 closing;	/* the final commit is under way */
 };
 
 static volatile sig_atomic_t got_stop;
@@ -103,6 +106,7 @@ usage(FILE *fp)
 	    "usage: tel-kafka-cat [-EehqVv] [-b brokers] [-c count] [-F file]\n"
 	    "                     [-G group] [-o offset] [-p partition]\n"
 	    "                     [-X prop=value] [--close-timeout duration]\n"
+	    "                     [--metrics file] [--metrics-interval duration]\n"
 	    "                     [--msk-iam] [--raw] [--region region]\n"
 	    "                     -t topic ...\n");
 }
@@ -120,6 +124,7 @@ static const struct option longopts[] = {
 	{ "exit", no_argument, NULL, 'e' },
 	{ "group", required_argument, NULL, 'G' },
 	{ "help", no_argument, NULL, 'h' },
+	METRICS_LONGOPTS,
 	{ "msk-iam", no_argument, NULL, KAFKA_OPT_MSK_IAM },
 	{ "offset", required_argument, NULL, 'o' },
 	{ "partition", required_argument, NULL, 'p' },
@@ -188,28 +193,15 @@ check_args(const struct opts *o)
 		    "(where the group has no committed offset)");
 }
 
-/* -b -F -q -v -X --msk-iam --region, or a usage error. */
 static void
-shared_option(struct opts *o, int ch)
-{
-	switch (kafka_getopt(&o->k, ch, optarg)) {
-	case 1:
-		return;
-	case -1:
-		bad_option("-X", "", "expected prop=value or list");
-	default:
-		usage(stderr);
-		exit(2);
-	}
-}
-
-static void
-parse_args(int argc, char *argv[], struct opts *o)
+parse_args(int argc, char *argv[], struct opts *o, struct metrics *m)
 {
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "EF:G:VX:b:c:eho:p:qt:v", longopts,
 	    NULL)) != -1) {
+		if (kafka_getopt(&o->k, ch, optarg, usage))
+			continue;	/* the Kafka client's, as in every tool */
 		switch (ch) {
 		case 'E':
 			o->envelope = 1;
@@ -252,9 +244,13 @@ parse_args(int argc, char *argv[], struct opts *o)
 		case OPT_RAW:
 			o->raw = 1;
 			break;
-		default:
-			shared_option(o, ch);
+		case METRICS_OPT_FILE:
+		case METRICS_OPT_INTERVAL:
+			metrics_getopt(m, ch, optarg, usage);
 			break;
+		default:
+			usage(stderr);
+			exit(2);
 		}
 	}
 	if (optind != argc)
@@ -780,7 +776,11 @@ subscribe(struct cat *c)
 	rd_kafka_topic_partition_list_destroy(l);
 }
 
-/* Commits that fail make the run fail: the next run repeats lines. */
+/*
+ * A failed commit repeats lines, never skips them.  One in a rebalance
+ * or failover is said and the partition's next owner repeats them; the
+ * final one, at exit, fails the run: the next run repeats them.
+ */
 static void
 on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t e,
     rd_kafka_topic_partition_list_t *l, void *opaque)
@@ -791,8 +791,10 @@ on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t e,
 	(void)l;
 	if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET)
 		return;
-	warnx("commit: %s", rd_kafka_err2str(e));
-	c->failed = 1;
+	warnx("commit: %s%s", rd_kafka_err2str(e), c->closing ? "" :
+	    " (lines not committed may be read again)");
+	if (c->closing)
+		c->failed = 1;
 }
 
 /* Decided by the configuration, not asked of librdkafka mid-rebalance. */
@@ -857,10 +859,14 @@ static void
 consume(struct cat *c)
 {
 	rd_kafka_message_t *m;
+	unsigned n = 0;
 
 	while (!got_stop && !c->done) {
+		if (++n % 1024 == 0)
+			metrics_tick(&c->metrics);
 		if ((m = rd_kafka_consumer_poll(c->rk, 0)) == NULL) {
 			flush_out(c);	/* idle: let the reader have it */
+			metrics_tick(&c->metrics);
 			if ((m = rd_kafka_consumer_poll(c->rk, 100)) == NULL) {
 				idle(c);
 				continue;
@@ -884,6 +890,7 @@ finish(struct cat *c)
 	rd_kafka_resp_err_t e;
 
 	flush_out(c);
+	c->closing = 1;
 	signal(SIGALRM, on_alarm);
 	alarm((unsigned)((c->o.close_ms + 999) / 1000));
 	/* revokes (our callback commits what was written) and leaves */
@@ -895,17 +902,23 @@ finish(struct cat *c)
 	alarm(0);
 }
 
-static void
-summary(const struct cat *c)
+/* The -t topics as one label value: "a,b". */
+static char *
+topic_list(const struct opts *o)
 {
-	const struct stats *s = &c->st;
+	size_t i, n = 1;
+	char *s;
 
-	fprintf(stderr, "{\"program\":\"tel-kafka-cat\",\"messages\":%llu,"
-	    "\"lines\":%llu,\"skipped\":%llu,\"bytes\":%llu,"
-	    "\"partitions\":%zu,\"seconds\":%.3f}\n",
-	    (unsigned long long)s->messages, (unsigned long long)s->lines,
-	    (unsigned long long)s->skipped, (unsigned long long)s->bytes,
-	    c->maxparts, (double)(tel_mono_ms() - s->began) / 1000.0);
+	for (i = 0; i < o->ntopics; i++)
+		n += strlen(o->topics[i]) + 1;
+	if ((s = calloc(1, n)) == NULL)
+		err(1, NULL);
+	for (i = 0; i < o->ntopics; i++) {
+		if (i > 0)
+			strcat(s, ",");
+		strcat(s, o->topics[i]);
+	}
+	return s;
 }
 
 static void
@@ -941,6 +954,7 @@ int
 main(int argc, char *argv[])
 {
 	struct cat c;
+	char *topics;
 	int status;
 
 	memset(&c, 0, sizeof(c));
@@ -948,15 +962,36 @@ main(int argc, char *argv[])
 	c.o.since = -1;
 	c.o.partition = -1;
 	c.o.close_ms = 10000;
-	parse_args(argc, argv, &c.o);
+	metrics_init(&c.metrics, "tel-kafka-cat");
+	parse_args(argc, argv, &c.o, &c.metrics);
 	catch_signals();
 	c.st.began = tel_mono_ms();
+	topics = topic_list(&c.o);
+	/* declared here: the labels are known only now */
+	const struct metric table[] = {
+		M_LABEL("topic", topics, METRIC_NOJSON),
+		M_LABEL("group", c.o.group, METRIC_NOJSON),
+		M_COUNTER("messages", &c.st.messages, "Messages consumed.", 0),
+		M_COUNTER("lines", &c.st.lines, "Lines written to stdout.",
+		    METRIC_PROGRESS),
+		M_COUNTER("skipped", &c.st.skipped, "Messages skipped: not "
+		    "JSON, or tombstones.", 0),
+		M_COUNTER("bytes", &c.st.bytes, "Bytes written to stdout.",
+		    METRIC_PROGRESS),
+		M_GAUGE("partitions", &c.maxparts, "Most partitions held at "
+		    "once.", 0),
+		M_SECONDS("seconds"),
+	};
+	metrics_start(&c.metrics, table, sizeof(table) / sizeof(table[0]),
+	    c.o.k.verbose >= 0);
 	setup(&c);
 	consume(&c);
 	finish(&c);
-	if (c.o.k.verbose > 0)
-		summary(&c);
 	status = c.failed || c.st.skipped > 0;
+	metrics_finish(&c.metrics, status);
+	if (c.o.k.verbose > 0)
+		metrics_summary(&c.metrics, stderr);
 	cleanup(&c);
+	free(topics);
 	return status;
 }

@@ -19,6 +19,7 @@
 #include "args.h"
 #include "jsonscan.h"
 #include "kafka.h"
+#include "metrics.h"
 #include "ndjson.h"
 #include "rfc3339.h"
 
@@ -37,7 +38,6 @@ struct stats {
 	uint64_t	read, sent, acked, rejected, failed, empty, nokey;
 	uint64_t	unsent;		/* read, then given back on a stop */
 	uint64_t	bytes;
-	int64_t		began;
 };
 
 struct put {
@@ -46,6 +46,7 @@ struct put {
 	rd_kafka_topic_t	*rkt;
 	struct ndjson_writer	 out;
 	struct stats		 st;
+	struct metrics		 metrics;
 	struct json_member	 key;
 	char			*keybuf;
 	size_t			 msg_max;
@@ -69,6 +70,7 @@ usage(FILE *fp)
 	    "usage: tel-kafka-put [-hqVv] [-b brokers] [-F file] [-k field]\n"
 	    "                     [-p partition] [-X prop=value] [-z codec]\n"
 	    "                     [--flush-timeout duration] [--max-line size]\n"
+	    "                     [--metrics file] [--metrics-interval duration]\n"
 	    "                     [--msk-iam] [--no-validate] [--region region]\n"
 	    "                     -t topic\n");
 }
@@ -84,6 +86,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "key", required_argument, NULL, 'k' },
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	METRICS_LONGOPTS,
 	{ "msk-iam", no_argument, NULL, KAFKA_OPT_MSK_IAM },
 	{ "no-validate", no_argument, NULL, OPT_NO_VALIDATE },
 	{ "partition", required_argument, NULL, 'p' },
@@ -110,28 +113,15 @@ check_codec(const char *s)
 	bad_option("-z", s, "not one of none, gzip, snappy, lz4, zstd");
 }
 
-/* -b -F -q -v -X --msk-iam --region, or a usage error. */
 static void
-shared_option(struct opts *o, int ch)
-{
-	switch (kafka_getopt(&o->k, ch, optarg)) {
-	case 1:
-		return;
-	case -1:
-		bad_option("-X", "", "expected prop=value or list");
-	default:
-		usage(stderr);
-		exit(2);
-	}
-}
-
-static void
-parse_args(int argc, char *argv[], struct opts *o)
+parse_args(int argc, char *argv[], struct opts *o, struct metrics *m)
 {
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "F:VX:b:hk:p:qt:vz:", longopts,
 	    NULL)) != -1) {
+		if (kafka_getopt(&o->k, ch, optarg, usage))
+			continue;	/* the Kafka client's, as in every tool */
 		switch (ch) {
 		case 'V':
 			printf("tel-kafka-put %s (librdkafka %s)\n", TEL_VERSION,
@@ -167,9 +157,13 @@ parse_args(int argc, char *argv[], struct opts *o)
 		case OPT_NO_VALIDATE:
 			o->validate = 0;
 			break;
-		default:
-			shared_option(o, ch);
+		case METRICS_OPT_FILE:
+		case METRICS_OPT_INTERVAL:
+			metrics_getopt(m, ch, optarg, usage);
 			break;
+		default:
+			usage(stderr);
+			exit(2);
 		}
 	}
 	if (optind != argc)
@@ -305,6 +299,7 @@ produce(struct put *p, const struct ndjson_line *l, size_t len)
 		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || got_stop)
 			break;
 		rd_kafka_poll(p->rk, 100);	/* backpressure */
+		metrics_tick(&p->metrics);
 	}
 	if (e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
 		reject(p, l, "%zu bytes: larger than message.max.bytes %zu",
@@ -364,6 +359,7 @@ wait_input(struct put *p, struct ndjson_reader *r)
 			return -1;
 		if (poll(&pfd, 1, 100) == -1 && errno != EINTR)
 			err(1, "poll");
+		metrics_tick(&p->metrics);
 		if (got_stop)
 			return -1;
 		if (pfd.revents == 0)
@@ -394,8 +390,10 @@ read_lines(struct put *p, struct ndjson_reader *r)
 			continue;
 		}
 		process_line(p, &l);
-		if (++n % 1024 == 0)
+		if (++n % 1024 == 0) {
 			rd_kafka_poll(p->rk, 0);
+			metrics_tick(&p->metrics);
+		}
 	}
 	return -1;
 }
@@ -441,6 +439,7 @@ drain(struct put *p)
 		if (deadline != -1 && tel_mono_ms() >= deadline)
 			break;
 		rd_kafka_flush(p->rk, 100);
+		metrics_tick(&p->metrics);
 	}
 	if (rd_kafka_outq_len(p->rk) == 0)
 		return;
@@ -457,23 +456,6 @@ drain(struct put *p)
 		warnx("%llu messages in an unknown state: not reported back",
 		    (unsigned long long)(p->st.sent - p->st.acked -
 		    p->st.failed));
-}
-
-static void
-summary(const struct put *p)
-{
-	const struct stats *s = &p->st;
-
-	fprintf(stderr, "{\"program\":\"tel-kafka-put\",\"topic\":\"%s\","
-	    "\"read\":%llu,\"sent\":%llu,\"acked\":%llu,\"rejected\":%llu,"
-	    "\"failed\":%llu,\"unsent\":%llu,\"empty\":%llu,\"unkeyed\":%llu,"
-	    "\"bytes\":%llu,\"seconds\":%.3f}\n", p->o.topic,
-	    (unsigned long long)s->read, (unsigned long long)s->sent,
-	    (unsigned long long)s->acked, (unsigned long long)s->rejected,
-	    (unsigned long long)s->failed, (unsigned long long)s->unsent,
-	    (unsigned long long)s->empty,
-	    (unsigned long long)s->nokey, (unsigned long long)s->bytes,
-	    (double)(tel_mono_ms() - s->began) / 1000.0);
 }
 
 static const struct kafka_default defaults[] = {
@@ -542,12 +524,36 @@ main(int argc, char *argv[])
 	p.o.flush_ms = 10000;
 	p.o.max_line = LINE_MAX_DEFAULT;
 	p.o.validate = 1;
-	parse_args(argc, argv, &p.o);
+	metrics_init(&p.metrics, "tel-kafka-put");
+	parse_args(argc, argv, &p.o, &p.metrics);
 	catch_signals();
+	/* declared here: the topic is known only now */
+	const struct metric table[] = {
+		M_LABEL("topic", p.o.topic, 0),
+		M_COUNTER("read", &p.st.read, "Lines read from stdin.", 0),
+		M_COUNTER("sent", &p.st.sent, "Messages handed to the "
+		    "producer.", 0),
+		M_COUNTER("acked", &p.st.acked, "Messages acknowledged by the "
+		    "brokers.", METRIC_PROGRESS),
+		M_COUNTER("rejected", &p.st.rejected, "Lines rejected (not "
+		    "JSON, too long, too large), given back on stdout.",
+		    METRIC_PROGRESS),
+		M_COUNTER("failed", &p.st.failed, "Messages not delivered, "
+		    "given back on stdout.", METRIC_PROGRESS),
+		M_COUNTER("unsent", &p.st.unsent, "Lines read but not sent "
+		    "(stopped), given back on stdout.", 0),
+		M_COUNTER("empty", &p.st.empty, "Empty lines skipped.", 0),
+		M_COUNTER("unkeyed", &p.st.nokey, "Lines without the -k "
+		    "field, sent without a key.", 0),
+		M_COUNTER("bytes", &p.st.bytes, "Bytes of the messages sent.",
+		    0),
+		M_SECONDS("seconds"),
+	};
+	metrics_start(&p.metrics, table, sizeof(table) / sizeof(table[0]),
+	    p.o.k.verbose >= 0);
 	setup(&p);
 	if (ndjson_reader_init(&r, STDIN_FILENO, p.o.max_line) == -1)
 		err(1, NULL);
-	p.st.began = tel_mono_ms();
 	if (read_lines(&p, &r) == -1)
 		give_back_buffered(&p, &r);
 	drain(&p);
@@ -561,10 +567,11 @@ main(int argc, char *argv[])
 	if (p.out_failed && p.st.rejected + p.st.failed > 0)
 		warnx("stdout failed: some of the %llu lines not delivered are "
 		    "lost", (unsigned long long)(p.st.rejected + p.st.failed));
-	if (p.o.k.verbose > 0)
-		summary(&p);
 	status = p.st.rejected + p.st.failed + p.st.unsent > 0 || p.fatal ||
 	    p.out_failed || p.st.acked != p.st.sent || got_stop;
+	metrics_finish(&p.metrics, status);
+	if (p.o.k.verbose > 0)
+		metrics_summary(&p.metrics, stderr);
 	rd_kafka_topic_destroy(p.rkt);
 	rd_kafka_destroy(p.rk);
 	ndjson_reader_free(&r);

@@ -14,6 +14,7 @@
 
 #include "args.h"
 #include "kafka.h"
+#include "metrics.h"
 #include "mktopic.h"
 #include "rfc3339.h"
 
@@ -30,7 +31,8 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: tel-mktopic [-hqVv] [-b brokers] [-c key=value] [-F file]\n"
 	    "                   [-P partitions] [-R replication] [-X prop=value]\n"
-	    "                   [--describe] [--dry-run] [--msk-iam]\n"
+	    "                   [--describe] [--dry-run] [--metrics file]\n"
+	    "                   [--metrics-interval duration] [--msk-iam]\n"
 	    "                   [--region region] [--retention duration]\n"
 	    "                   [--timeout duration] -t topic ...\n");
 }
@@ -45,6 +47,7 @@ static const struct option longopts[] = {
 	{ "describe", no_argument, NULL, OPT_DESCRIBE },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "help", no_argument, NULL, 'h' },
+	METRICS_LONGOPTS,
 	{ "msk-iam", no_argument, NULL, KAFKA_OPT_MSK_IAM },
 	{ "partitions", required_argument, NULL, 'P' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -151,17 +154,6 @@ opt_timeout(struct opts *o, const char *arg)
 		bad_option("--timeout", arg, "too long");
 }
 
-/* The options of the Kafka client, shared with the other tools. */
-static int
-kafka_option(struct opts *o, int ch, char *arg)
-{
-	int r = kafka_getopt(&o->k, ch, arg);
-
-	if (r == -1)
-		bad_option("-X", "", "expected prop=value or list");
-	return r;
-}
-
 static void
 topic_option(struct opts *o, int ch, const char *arg)
 {
@@ -193,13 +185,15 @@ topic_option(struct opts *o, int ch, const char *arg)
 }
 
 static void
-parse_args(int argc, char *argv[], struct opts *o)
+parse_args(int argc, char *argv[], struct opts *o, struct metrics *m)
 {
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "F:P:R:VX:b:c:hqt:v", longopts,
 	    NULL)) != -1) {
-		if (kafka_option(o, ch, optarg))
+		if (kafka_getopt(&o->k, ch, optarg, usage))
+			continue;	/* the Kafka client's, as in every tool */
+		if (metrics_getopt(m, ch, optarg, usage))
 			continue;
 		switch (ch) {
 		case 'V':
@@ -427,6 +421,38 @@ finish(struct ctx *c)
 	return status;
 }
 
+/* What became of the topics, for -v and --metrics. */
+struct tally {
+	uint64_t	topics, created, exists, differs, validated, errors;
+};
+
+static void
+count(const struct ctx *c, struct tally *n)
+{
+	size_t i;
+
+	for (i = 0; i < c->nt; i++) {
+		n->topics++;
+		switch (c->t[i].res) {
+		case R_CREATED:
+			n->created++;
+			break;
+		case R_EXISTS:
+			n->exists++;
+			break;
+		case R_DIFFERS:
+			n->differs++;
+			break;
+		case R_VALIDATED:
+			n->validated++;
+			break;
+		default:
+			n->errors++;
+			break;
+		}
+	}
+}
+
 static void
 defaults(struct opts *o)
 {
@@ -444,14 +470,29 @@ int
 main(int argc, char *argv[])
 {
 	struct ctx c;
+	struct tally n = { 0 };
+	const struct metric table[] = {
+		M_COUNTER("topics", &n.topics, "Topics looked at.", 0),
+		M_COUNTER("created", &n.created, "Topics created.", 0),
+		M_COUNTER("exists", &n.exists, "Topics that exist as asked.", 0),
+		M_COUNTER("differs", &n.differs, "Topics that exist but "
+		    "differ from what was asked.", 0),
+		M_COUNTER("validated", &n.validated, "Topics that would be "
+		    "created (--dry-run).", 0),
+		M_COUNTER("errors", &n.errors, "Topics that failed.", 0),
+		M_SECONDS("seconds"),
+	};
+	struct metrics met;
 	int status, looked;
 
 	memset(&c, 0, sizeof(c));
 	c.o.partitions = PARTITIONS_DEFAULT;
 	c.o.replication = REPLICATION_DEFAULT;
 	c.o.timeout_ms = TIMEOUT_DEFAULT;
-	parse_args(argc, argv, &c.o);
+	metrics_init(&met, "tel-mktopic");
+	parse_args(argc, argv, &c.o, &met);
 	defaults(&c.o);
+	metrics_start(&met, table, sizeof(table) / sizeof(table[0]), 0);
 	signal(SIGPIPE, SIG_IGN);	/* a broken stdout is an error, seen */
 	c.deadline = tel_mono_ms() + (int64_t)c.o.timeout_ms;
 	admin_open(&c);
@@ -461,6 +502,10 @@ main(int argc, char *argv[])
 		describe_existing(&c);
 	}
 	status = finish(&c) || !looked;
+	count(&c, &n);
+	metrics_finish(&met, status);
+	if (c.o.k.verbose > 0)
+		metrics_summary(&met, stderr);
 	admin_close(&c);
 	free(c.t);
 	free_opts(&c.o);

@@ -145,13 +145,37 @@ s3_init(struct s3 *s, const struct s3_opts *o, char *err, size_t errsz)
 	if (aws_creds_get(s->cc, tel_now_ms(), &cr, err, errsz) == -1)
 		return -1;
 	aws_creds_free(&cr);
+	s->own_cc = 1;
+	return 0;
+}
+
+int
+s3_init_worker(struct s3 *s, const struct s3 *parent, char *err,
+    size_t errsz)
+{
+	memset(s, 0, sizeof(*s));
+	s->o = parent->o;
+	s->co = parent->co;
+	s->co.region = s->region;
+	memcpy(s->region, parent->region, sizeof(s->region));
+	memcpy(s->host, parent->host, sizeof(s->host));
+	memcpy(s->base, parent->base, sizeof(s->base));
+	s->cc = parent->cc;
+	s->skew_ms = parent->skew_ms;
+	if (tel_prng_seed_random(&s->rng) == -1)
+		tel_prng_seed(&s->rng, (uint64_t)tel_now_ms() ^ (uintptr_t)s);
+	if ((s->prefix = strdup(parent->prefix)) == NULL ||
+	    (s->conn = http_conn_new()) == NULL) {
+		snprintf(err, errsz, "cannot set up HTTP");
+		return -1;
+	}
 	return 0;
 }
 
 void
 s3_free(struct s3 *s)
 {
-	if (s->cc != NULL)
+	if (s->cc != NULL && s->own_cc)
 		aws_creds_cache_free(s->cc);
 	http_conn_free(s->conn);
 	free(s->prefix);
@@ -419,8 +443,10 @@ refresh(struct s3 *s, struct s3_reply *r)
 	if ((cc = aws_creds_cache_new(&s->co, r->why, sizeof(r->why))) ==
 	    NULL)
 		return -1;
-	aws_creds_cache_free(s->cc);
-	s->cc = cc;
+	if (s->own_cc)
+		aws_creds_cache_free(s->cc);
+	s->cc = cc;	/* a worker's own from now on: the shared one may be in use */
+	s->own_cc = 1;
 	return 0;
 }
 

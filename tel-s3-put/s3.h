@@ -30,6 +30,7 @@ struct s3 {
 	char			 base[600];	/* scheme://host */
 	char			*prefix;	/* "/bucket" path style, or "" */
 	struct aws_creds_cache	*cc;
+	int			 own_cc;	/* else the parent's, shared */
 	struct aws_creds_opts	 co;
 	struct http_conn	*conn;
 	struct tel_prng		 rng;
@@ -62,6 +63,13 @@ struct s3_reply {
 };
 
 int	s3_init(struct s3 *, const struct s3_opts *, char *, size_t);
+
+/*
+ * A handle for a -j worker: the parent's settings and credential cache
+ * (thread-safe: one credential fetch serves every worker), connections
+ * and clock correction of its own.  The parent outlives it.
+ */
+int	s3_init_worker(struct s3 *, const struct s3 *, char *, size_t);
 void	s3_free(struct s3 *);
 
 /*

@@ -17,10 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "args.h"
 #include "manifest.h"
+#include "metrics.h"
 #include "ndjson.h"
 #include "pool.h"
 #include "s3.h"
@@ -45,15 +47,22 @@ struct ctx {
 	_Atomic int		 failed;
 	int			 out_broken;	/* under mu */
 	uint64_t		 sent;		/* under mu */
+	uint64_t		 bytes, attempts;	/* of those sent, under mu */
+	uint64_t		 nfailed, skipped, rejected;	/* under mu */
+	struct metrics		 metrics;
 	pthread_mutex_t		 mu;		/* stdout, for -j workers */
 	struct pool		*pool;		/* -j n > 1 */
 	struct worker		*workers;
 };
 
-/* A -j worker: its own S3 handle, credentials and connections. */
+/*
+ * A -j worker: its own S3 handle and connections, the credentials
+ * shared (s3_init_worker).  The handle comes first: the parts of a multipart upload, which know
+ * nothing of workers, are handed the worker's pointer as a struct s3 *.
+ */
 struct worker {
-	struct ctx	*c;
 	struct s3	 s;
+	struct ctx	*c;
 };
 
 static volatile sig_atomic_t got_stop;
@@ -69,10 +78,12 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: tel-s3-put [-hqVv] -B bucket [-j n] [--content-encoding enc]\n"
-	    "                  [--content-type type] [--endpoint url] [--keep]\n"
+	    "usage: tel-s3-put [-hqVv] -B bucket [-j n] [--checksum-algorithm alg]\n"
+	    "                  [--content-encoding enc] [--content-type type]\n"
+	    "                  [--endpoint url] [--keep]\n"
 	    "                  [--key-prefix prefix] [--max-attempts n]\n"
-	    "                  [--max-time duration] [--multipart-threshold size]\n"
+	    "                  [--max-time duration] [--metrics file]\n"
+	    "                  [--metrics-interval duration] [--multipart-threshold size]\n"
 	    "                  [--part-size size] [--path-style] [--profile name]\n"
 	    "                  [--region region] [--spool dir] [--sse algorithm]\n"
 	    "                  [--sse-kms-key-id id] [--stall-timeout duration]\n"
@@ -84,13 +95,15 @@ usage(FILE *fp)
 #define size_arg(o, a, lo)	tel_size_option(o, a, lo, usage)
 #define duration_arg(o, a, lo)	tel_duration_option(o, a, lo, usage)
 
-enum { OPT_CONTENT_ENCODING = 256, OPT_CONTENT_TYPE, OPT_ENDPOINT, OPT_KEEP,
+enum { OPT_CHECKSUM = 256, OPT_CONTENT_ENCODING, OPT_CONTENT_TYPE,
+    OPT_ENDPOINT, OPT_KEEP,
     OPT_KEY_PREFIX, OPT_MAX_ATTEMPTS, OPT_MAX_TIME, OPT_THRESHOLD,
     OPT_PART_SIZE, OPT_PATH_STYLE, OPT_PROFILE, OPT_REGION, OPT_SPOOL,
     OPT_SSE, OPT_STALL_TIMEOUT, OPT_SSE_KMS_KEY_ID, OPT_STORAGE_CLASS, OPT_TAGGING };
 
 static const struct option longopts[] = {
 	{ "bucket", required_argument, NULL, 'B' },
+	{ "checksum-algorithm", required_argument, NULL, OPT_CHECKSUM },
 	{ "content-encoding", required_argument, NULL, OPT_CONTENT_ENCODING },
 	{ "content-type", required_argument, NULL, OPT_CONTENT_TYPE },
 	{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
@@ -100,6 +113,7 @@ static const struct option longopts[] = {
 	{ "key-prefix", required_argument, NULL, OPT_KEY_PREFIX },
 	{ "max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS },
 	{ "max-time", required_argument, NULL, OPT_MAX_TIME },
+	METRICS_LONGOPTS,
 	{ "multipart-threshold", required_argument, NULL, OPT_THRESHOLD },
 	{ "part-size", required_argument, NULL, OPT_PART_SIZE },
 	{ "path-style", no_argument, NULL, OPT_PATH_STYLE },
@@ -122,6 +136,17 @@ static int
 header_option(struct ctx *c, int ch)
 {
 	switch (ch) {
+	case OPT_CHECKSUM:
+		if (strcasecmp(optarg, "SHA256") == 0)
+			c->up.checksum = UP_CK_SHA256;
+		else if (strcasecmp(optarg, "CRC32C") == 0)
+			c->up.checksum = UP_CK_CRC32C;
+		else if (strcasecmp(optarg, "NONE") == 0)
+			c->up.checksum = UP_CK_NONE;
+		else
+			bad_option("--checksum-algorithm", optarg,
+			    "SHA256, CRC32C or NONE");
+		break;
 	case OPT_CONTENT_ENCODING:
 		c->up.content_encoding = optarg;
 		break;
@@ -206,7 +231,8 @@ parse_args(int argc, char *argv[], struct ctx *c)
 
 	while ((ch = getopt_long(argc, argv, "B:Vhj:qv", longopts, NULL)) !=
 	    -1) {
-		if (header_option(c, ch) || transfer_option(c, ch))
+		if (header_option(c, ch) || transfer_option(c, ch) ||
+		    metrics_getopt(&c->metrics, ch, optarg, usage))
 			continue;
 		switch (ch) {
 		case 'B':
@@ -250,6 +276,15 @@ parse_args(int argc, char *argv[], struct ctx *c)
 		    "only for file arguments");
 }
 
+/* Adds to one of the counters the metrics thread reads. */
+static void
+count(struct ctx *c, uint64_t *counter, uint64_t n)
+{
+	pthread_mutex_lock(&c->mu);
+	*counter += n;
+	pthread_mutex_unlock(&c->mu);
+}
+
 /*
  * The result line goes out (and is flushed) before the file is removed:
  * an object whose record could not be written is sent again next time,
@@ -261,6 +296,7 @@ finish(struct ctx *c, const struct manifest *m, const struct up_result *res,
 {
 	struct result r = { c->so.bucket, res->etag, res->version_id,
 	    res->attempts, s3_mono_ms() - t0 };
+	struct stat st;
 	char *line = NULL;
 	size_t len;
 
@@ -279,6 +315,8 @@ finish(struct ctx *c, const struct manifest *m, const struct up_result *res,
 		goto out;
 	}
 	c->sent++;
+	c->bytes += fstat(res->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	c->attempts += res->attempts;
 	pthread_mutex_unlock(&c->mu);
 	if (!c->o.keep && unlink(m->file) == -1) {
 		warn("%s", m->file);
@@ -302,8 +340,10 @@ put_with(struct ctx *c, struct s3 *s, const struct manifest *m)
 	rc = upload(s, &c->up, &it, (int64_t)c->o.max_time, &res);
 	if (rc == -1)
 		c->failed = 1;
-	if (rc != 0)
+	if (rc != 0) {
+		count(c, rc == -1 ? &c->nfailed : &c->skipped, 1);
 		return;
+	}
 	finish(c, m, &res, t0);
 	close(res.fd);
 }
@@ -347,12 +387,14 @@ put_path(struct ctx *c, const char *file, const char *key)
 	if (key_check(key, err, sizeof(err)) == -1) {
 		warnx("%s: %s", file, err);
 		c->failed = 1;
+		count(c, &c->rejected, 1);
 		return;
 	}
 	if ((line = manifest_make(file, key)) == NULL ||
 	    manifest_parse(line, strlen(line), &m, err, sizeof(err)) == -1) {
 		warnx("%s: %s", file, line == NULL ? "out of memory" : err);
 		c->failed = 1;
+		count(c, &c->rejected, 1);
 		free(line);
 		return;
 	}
@@ -385,11 +427,13 @@ read_stdin(struct ctx *c)
 			warnx("line %llu: longer than %d bytes",
 			    (unsigned long long)l.lineno, TEL_LINE_MAX_DEFAULT);
 			c->failed = 1;
+			count(c, &c->rejected, 1);
 			continue;
 		}
 		if (manifest_parse(l.ptr, l.len, &m, why, sizeof(why)) == -1) {
 			warnx("line %llu: %s", (unsigned long long)l.lineno, why);
 			c->failed = 1;
+			count(c, &c->rejected, 1);
 			continue;
 		}
 		put_one(c, &m);
@@ -486,8 +530,8 @@ setup_store(struct ctx *c)
 
 /*
  * -j n: n workers, each with an S3 handle of its own (connections,
- * credential cache, clock offset), so that they share nothing but the
- * output.
+ * clock offset); they share the credential cache (one fetch, one
+ * refresh for all), the output, and the parts of multipart uploads.
  */
 static void
 setup_workers(struct ctx *c)
@@ -504,14 +548,15 @@ setup_workers(struct ctx *c)
 		c->workers[i].c = c;
 		if (c->up.lake != NULL)
 			c->workers[i].s.o = c->so;
-		else if (s3_init(&c->workers[i].s, &c->so, why, sizeof(why)) ==
-		    -1)
+		else if (s3_init_worker(&c->workers[i].s, &c->s, why,
+		    sizeof(why)) == -1)
 			errx(1, "%s", why);
 		c->workers[i].s.stop = &got_stop;
 		args[i] = &c->workers[i];
 	}
 	if ((c->pool = pool_new(c->o.jobs, worker_put, args)) == NULL)
 		errx(1, "cannot start %u threads", c->o.jobs);
+	c->up.pool = c->pool;	/* idle workers take parts too */
 }
 
 static void
@@ -533,21 +578,43 @@ int
 main(int argc, char *argv[])
 {
 	struct ctx c;
-	int i;
+	int i, status;
 
 	memset(&c, 0, sizeof(c));
-	c.up.threshold = 64ULL * 1024 * 1024;
-	c.up.part_size = 16ULL * 1024 * 1024;
-	c.o.jobs = 1;
+	c.up.threshold = 16ULL * 1024 * 1024;
+	c.up.part_size = 8ULL * 1024 * 1024;
+	c.o.jobs = 16;
 	c.so.stall_s = 30;
+	metrics_init(&c.metrics, "tel-s3-put");
 	parse_args(argc, argv, &c);
 	setup_signals();
+	/* declared here: the bucket is known only now */
+	const struct metric table[] = {
+		M_LABEL("bucket", c.so.bucket, 0),
+		M_COUNTER("objects", &c.sent, "Objects stored.",
+		    METRIC_PROGRESS),
+		M_COUNTER("bytes", &c.bytes, "Bytes of the objects stored.",
+		    METRIC_PROGRESS),
+		M_COUNTER("attempts", &c.attempts, "Requests it took to store "
+		    "them, retries included.", 0),
+		M_COUNTER("failed", &c.nfailed, "Objects not stored: their "
+		    "files are kept.", 0),
+		M_COUNTER("skipped", &c.skipped, "Files left to another "
+		    "tel-s3-put that holds them.", 0),
+		M_COUNTER("rejected", &c.rejected, "Input lines or files "
+		    "refused before any upload.", 0),
+		M_SECONDS("seconds"),
+	};
+	metrics_start(&c.metrics, table, sizeof(table) / sizeof(table[0]),
+	    !c.so.quiet);
 	setup_store(&c);
 	if (ndjson_writer_init(&c.w, STDOUT_FILENO, 64 * 1024) == -1)
 		err(1, "ndjson_writer_init");
 	if (pthread_mutex_init(&c.mu, NULL) != 0)
 		errx(1, "pthread_mutex_init");
 	setup_workers(&c);
+	if (metrics_thread_start(&c.metrics, &c.mu) == -1)
+		warnx("--metrics: cannot start a thread; written at exit only");
 	c.w.interrupt = &got_stop;
 	if (c.o.spool != NULL)
 		drain_spool(&c);
@@ -572,9 +639,13 @@ main(int argc, char *argv[])
 		warn("stdout");
 		c.failed = 1;
 	}
+	status = c.failed ? 1 : 0;
+	metrics_finish(&c.metrics, status);	/* before mu goes */
+	if (c.so.verbose)
+		metrics_summary(&c.metrics, stderr);
 	ndjson_writer_free(&c.w);
 	pthread_mutex_destroy(&c.mu);
 	if (c.up.lake == NULL)
 		s3_free(&c.s);
-	return c.failed ? 1 : 0;
+	return status;
 }

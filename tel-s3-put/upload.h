@@ -7,13 +7,19 @@
 
 #include <stdint.h>
 
+#include "pool.h"
 #include "s3.h"
+
+/* --checksum-algorithm: a flexible checksum the store verifies too. */
+enum { UP_CK_NONE, UP_CK_SHA256, UP_CK_CRC32C };
 
 struct up_opts {
 	const char	*content_type, *content_encoding, *storage_class;
 	const char	*sse, *sse_kms_key_id, *tagging;
 	uint64_t	 threshold, part_size;
+	int		 checksum;	/* UP_CK_* */
 	const char	*lake;		/* file:// root directory, or NULL */
+	struct pool	*pool;		/* -j workers that take parts, or NULL */
 };
 
 struct up_item {
