@@ -12,6 +12,15 @@ for bad in "!{timestamp:yyyyy}/" "x/!{timestamp:HHH}/" "/abs/" "a//b/" "a/./b/" 
 	"
 done
 
+# A control byte in the literal text would pose as the random string.
+test_expect_success 'a control character in the prefix is refused' '
+	test_expect_code 2 tel-batch -d s --prefix "$(printf "x\001y/")" \
+		</dev/null 2>err &&
+	test_grep "control character in prefix" err &&
+	test_expect_code 2 tel-batch -d s --prefix "$(printf "x\002y/")" \
+		</dev/null 2>err
+'
+
 test_expect_success 'a partition value too long for a key segment is an error record' '
 	long=$(printf "%0300d" 0) &&
 	slashes=$(printf "%086d" 0 | tr 0 /) &&

@@ -67,6 +67,9 @@ check_literal(const char *s, size_t n, int at_start)
 	if (at_start && n > 0 && s[0] == '/')
 		return "a prefix must not start with '/'";
 	for (i = 0; i <= n; i++) {
+		/* PREFIX_RANDOM is a control byte: a literal one would pose */
+		if (i < n && ((unsigned char)s[i] < 0x20 || s[i] == 0x7f))
+			return "control character in prefix";
 		if (i < n && s[i] != '/')
 			continue;
 		if (seg != SIZE_MAX && i < n) {
