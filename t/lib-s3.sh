@@ -47,6 +47,15 @@
 #                       S3_ENDPOINT_URL (s5cmd's) from the S3_* variables,
 #                       for awscli, s5cmd, tel-s3-put.  Without it s5cmd
 #                       would aim at amazonaws.com.
+# test_minio_aws        test_minio and s3_aws_env less AWS_ENDPOINT_URL
+#                       (every endpoint named where it is used: --endpoint
+#                       S3_ENDPOINT); sets bucket=$(test_bucket), which
+#                       the script's setup test makes
+# s3_put ARG...         tel-s3-put -B "$bucket" --endpoint "$S3_ENDPOINT"
+#                       ARG...: the upload a test makes most often
+# s3_mpu_etag FILE PARTSIZE
+#                       print the ETag S3 gives a multipart upload of FILE
+#                       in parts of PARTSIZE bytes ("MD5-OF-MD5S-N")
 # PYTHON                the venv's python (boto3, duckdb, awscli, the MSK
 #                       IAM signer); the script skips when it is missing.
 #
@@ -204,4 +213,25 @@ s3_aws_env() {
 	S3_ENDPOINT_URL=$S3_ENDPOINT	# s5cmd's name for it
 	export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION \
 	    AWS_DEFAULT_REGION AWS_ENDPOINT_URL S3_ENDPOINT_URL
+}
+
+test_minio_aws() {
+	test_minio
+	s3_aws_env
+	unset AWS_ENDPOINT_URL
+	bucket=$(test_bucket)
+}
+
+s3_put() {
+	tel-s3-put -B "$bucket" --endpoint "$S3_ENDPOINT" "$@"
+}
+
+s3_mpu_etag() {
+	python3 - "$@" <<-\EOF
+	import hashlib, sys
+	d, n = open(sys.argv[1], "rb").read(), int(sys.argv[2])
+	parts = [d[i:i + n] for i in range(0, len(d), n)]
+	h = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts))
+	print("\"%s-%d\"" % (h.hexdigest(), len(parts)))
+	EOF
 }

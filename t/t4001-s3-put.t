@@ -3,14 +3,7 @@ test_description='tel-s3-put: uploads to MinIO read back with boto3; errors; spo
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-s3.sh"
 
-test_minio
-s3_aws_env
-unset AWS_ENDPOINT_URL
-bucket=$(test_bucket)
-
-put() {
-	tel-s3-put -B "$bucket" --endpoint "$S3_ENDPOINT" "$@"
-}
+test_minio_aws
 
 # manifest FILE KEY: a manifest line as tel-batch writes it
 manifest() {
@@ -44,7 +37,7 @@ test_expect_success 'manifest lines in: objects stored, bytes identical, files r
 	: >empty.gz &&
 	{ manifest a.gz "t/year=2026/a.gz" && manifest b.gz "t/b.gz" &&
 	  manifest empty.gz "t/empty.gz"; } >in &&
-	put <in >out &&
+	s3_put <in >out &&
 	test_line_count = 3 out &&
 	! test -e a.gz && ! test -e b.gz && ! test -e empty.gz &&
 	s3py get "$bucket" "t/year=2026/a.gz" >got && cmp a.orig got &&
@@ -86,7 +79,7 @@ test_expect_success 'hostile keys are signed and stored as given' '
 		echo "$k" >f && manifest f "$k" >>in2 && mv f "f-$(echo "$k" | md5sum | cut -c1-8)" &&
 		sed -i "s|/f\"|/f-$(echo "$k" | md5sum | cut -c1-8)\"|" in2 || return 1
 	done &&
-	put <in2 >out2 &&
+	s3_put <in2 >out2 &&
 	test_line_count = 9 out2 &&
 	python3 -c "import json,sys; [print(json.loads(l)[\"key\"]) for l in open(\"in2\")]" >keys &&
 	while read -r k; do
@@ -98,15 +91,15 @@ test_expect_success 'hostile keys are signed and stored as given' '
 # shows that curl sent the path as signed, not with its dots resolved.
 test_expect_success 'keys with dot segments or // are sent unnormalized' '
 	echo d >d.gz &&
-	test_expect_code 1 put --keep --key-prefix "dots/../a/./" d.gz 2>err &&
+	test_expect_code 1 s3_put --keep --key-prefix "dots/../a/./" d.gz 2>err &&
 	test_grep "XMinioInvalidResourceName" err &&
-	test_expect_code 1 put --keep --key-prefix "sl//" d.gz 2>err &&
+	test_expect_code 1 s3_put --keep --key-prefix "sl//" d.gz 2>err &&
 	test_grep "XMinioInvalidObjectName" err
 '
 
 test_expect_success 'a key prefix for file arguments; --keep keeps them' '
 	echo one >one.txt && echo two >two.txt &&
-	put --keep --key-prefix adhoc/ one.txt ./two.txt >out &&
+	s3_put --keep --key-prefix adhoc/ one.txt ./two.txt >out &&
 	test_line_count = 2 out &&
 	test -e one.txt && test -e two.txt &&
 	s3py get "$bucket" adhoc/two.txt >got && test_cmp two.txt got &&
@@ -117,7 +110,7 @@ test_expect_success 'a key prefix for file arguments; --keep keeps them' '
 test_expect_success 'a wrong secret: clear error, file kept, other objects go on, exit 1' '
 	echo x >w1.gz && echo y >w2.gz &&
 	{ manifest w1.gz wrong/1.gz && manifest w2.gz wrong/2.gz; } >in &&
-	AWS_SECRET_ACCESS_KEY=x$S3_SECRET_KEY test_expect_code 1 put <in >out 2>err &&
+	AWS_SECRET_ACCESS_KEY=x$S3_SECRET_KEY test_expect_code 1 s3_put <in >out 2>err &&
 	test_must_be_empty out &&
 	test -e w1.gz && test -e w2.gz &&
 	test_grep "^tel-s3-put: s3://$bucket/wrong/1.gz: SignatureDoesNotMatch: .*request id [0-9A-F]" err &&
@@ -127,7 +120,7 @@ test_expect_success 'a wrong secret: clear error, file kept, other objects go on
 '
 
 test_expect_success 'an unknown access key: InvalidAccessKeyId, not retried' '
-	AWS_ACCESS_KEY_ID=nobody test_expect_code 1 put -v <in >out 2>err &&
+	AWS_ACCESS_KEY_ID=nobody test_expect_code 1 s3_put -v <in >out 2>err &&
 	test_grep "InvalidAccessKeyId" err &&
 	test $(grep -c "^tel-s3-put: PUT " err) = 2 &&
 	test -e w1.gz
@@ -146,7 +139,7 @@ test_expect_success 'a sha256 or size mismatch: reported, not uploaded, file kep
 	echo fine >m2.gz && manifest m2.gz mism/2.gz >>in &&
 	echo also >m3.gz && manifest m3.gz mism/3.gz |
 		sed "s/\"bytes\": [0-9]*/\"bytes\": 1/" >>in &&
-	test_expect_code 1 put <in >out 2>err &&
+	test_expect_code 1 s3_put <in >out 2>err &&
 	test_line_count = 1 out && test_grep mism/2.gz out &&
 	test_grep "s3://$bucket/mism/1.gz: .*SHA-256 .*not uploaded" err &&
 	test_grep "s3://$bucket/mism/3.gz: .*the manifest says 1; not uploaded" err &&
@@ -161,7 +154,7 @@ test_expect_success 'bad input lines are named by number; the good ones go up' '
 	  echo "{\"file\":\"g.gz\",\"key\":\"\"}" &&
 	  echo "{\"file\":\"g.gz\",\"key\":\"k\",\"sha256\":\"zz\"}" &&
 	  manifest g.gz bad/g.gz; } >in &&
-	test_expect_code 1 put <in >out 2>err &&
+	test_expect_code 1 s3_put <in >out 2>err &&
 	test_line_count = 1 out &&
 	for n in 1 2 3 4 5; do test_grep "^tel-s3-put: line $n: " err || return 1; done &&
 	! test_grep "line 6" err
@@ -169,7 +162,7 @@ test_expect_success 'bad input lines are named by number; the good ones go up' '
 
 test_expect_success 'a missing file is an error' '
 	echo "{\"file\":\"/nonexistent/x\",\"key\":\"x\"}" |
-		test_expect_code 1 put >out 2>err &&
+		test_expect_code 1 s3_put >out 2>err &&
 	test_grep "s3://$bucket/x: /nonexistent/x: No such file" err
 '
 
@@ -178,7 +171,7 @@ test_expect_success '--spool uploads everything under ready/, key = path below i
 	test_line_count = 3 man &&
 	mkdir -p spool/ready/extra/deep && echo left >spool/ready/extra/deep/over.gz &&
 	(cd spool/ready && find . -type f | sed "s|^\./||" | sort) >expect.keys &&
-	put --spool spool </dev/null >out &&
+	s3_put --spool spool </dev/null >out &&
 	test_line_count = 4 out &&
 	find spool/ready -type f >left && test_must_be_empty left &&
 	s3py ls "$bucket" >ls && cut -f1 ls >all.keys &&
@@ -187,7 +180,7 @@ test_expect_success '--spool uploads everything under ready/, key = path below i
 
 test_expect_success 'the real pipeline: tel-batch | tel-s3-put' '
 	tel-gen -n 5000 -s 9 | tel-batch -d spool2 --max-records 2000 |
-		put >out &&
+		s3_put >out &&
 	test_line_count = 3 out &&
 	python3 - <<-\EOF
 	import json
@@ -208,7 +201,7 @@ test_expect_success '-j 4: every object once, in any order, files removed' '
 	mkdir par.orig && cp par/* par.orig/ &&
 	echo "not json" >>in.par &&
 	manifest par/p0.gz "par/again.gz" >>in.par &&
-	test_expect_code 1 put -j 4 <in.par >out 2>err &&
+	test_expect_code 1 s3_put -j 4 <in.par >out 2>err &&
 	test_grep "^tel-s3-put: line 41: not JSON" err &&
 	test_grep "s3://$bucket/par/again.gz: .*No such file" err &&
 	test_line_count = 40 out &&
@@ -223,7 +216,7 @@ test_expect_success '-j 4: every object once, in any order, files removed' '
 test_expect_success '--spool with -j 3 and the file:// lake with -j 2' '
 	tel-gen -n 6000 -s 11 | tel-batch -d spool3 --max-records 1000 >man &&
 	test_line_count = 6 man &&
-	put -j 3 --spool spool3 </dev/null >out &&
+	s3_put -j 3 --spool spool3 </dev/null >out &&
 	test_line_count = 6 out &&
 	find spool3/ready -type f >left && test_must_be_empty left &&
 	mkdir lakej &&
@@ -260,21 +253,21 @@ test_expect_success 'temporary credentials: the session token is signed and sent
 	read -r akid secret token <sts.env &&
 	echo t >t1.gz && echo t >t2.gz &&
 	AWS_ACCESS_KEY_ID=$akid AWS_SECRET_ACCESS_KEY=$secret AWS_SESSION_TOKEN=$token \
-		put -v --key-prefix sts/ t1.gz >out 2>err &&
+		s3_put -v --key-prefix sts/ t1.gz >out 2>err &&
 	! test -e t1.gz &&
 	s3py get "$bucket" sts/t1.gz >got && test_cmp got t2.gz &&
 	AWS_ACCESS_KEY_ID=$akid AWS_SECRET_ACCESS_KEY=$secret AWS_SESSION_TOKEN=x$token \
-		test_expect_code 1 put -v --key-prefix sts/ t2.gz >>out 2>>err &&
+		test_expect_code 1 s3_put -v --key-prefix sts/ t2.gz >>out 2>>err &&
 	test -e t2.gz &&
 	! grep -F -e "$secret" -e "$token" out err
 '
 
 test_expect_success 'no secret in any output at -v' '
 	echo s >s.gz && manifest s.gz sec/s.gz >in &&
-	AWS_SESSION_TOKEN=tokSECRETtok put -v <in >out 2>err;
+	AWS_SESSION_TOKEN=tokSECRETtok s3_put -v <in >out 2>err;
 	echo s >s.gz && manifest s.gz sec/s.gz >in &&
-	put -v <in >>out 2>>err &&
-	AWS_SECRET_ACCESS_KEY=x$S3_SECRET_KEY test_must_fail put -v <in >>out 2>>err &&
+	s3_put -v <in >>out 2>>err &&
+	AWS_SECRET_ACCESS_KEY=x$S3_SECRET_KEY test_must_fail s3_put -v <in >>out 2>>err &&
 	test_grep "PUT s3://" err &&
 	! grep -F -e "$S3_SECRET_KEY" -e tokSECRETtok out err
 '

@@ -3,25 +3,7 @@ test_description='tel-s3-put: multipart uploads to MinIO, ETag -N, nothing left 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-s3.sh"
 
-test_minio
-s3_aws_env
-unset AWS_ENDPOINT_URL
-bucket=$(test_bucket)
-
-put() {
-	tel-s3-put -B "$bucket" --endpoint "$S3_ENDPOINT" "$@"
-}
-
-# mpu_etag FILE PARTSIZE: the ETag S3 gives a multipart upload of FILE
-mpu_etag() {
-	python3 - "$@" <<-\EOF
-	import hashlib, sys
-	d, n = open(sys.argv[1], "rb").read(), int(sys.argv[2])
-	parts = [d[i:i + n] for i in range(0, len(d), n)]
-	h = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts))
-	print("\"%s-%d\"" % (h.hexdigest(), len(parts)))
-	EOF
-}
+test_minio_aws
 
 test_expect_success 'setup' '
 	s3_make_bucket "$bucket" &&
@@ -32,11 +14,11 @@ test_expect_success 'a 20 MB file in 5 MiB parts: ETag -4, identical bytes' '
 	sha=$(sha256sum <big.gz | cut -d" " -f1) &&
 	printf "{\"file\":\"%s\",\"key\":\"mp/big.gz\",\"sha256\":\"%s\",\"bytes\":20000000}\n" \
 		"$PWD/big.gz" "$sha" >in &&
-	put -v --multipart-threshold 5M --part-size 5M <in >out 2>err &&
+	s3_put -v --multipart-threshold 5M --part-size 5M <in >out 2>err &&
 	! test -e big.gz &&
 	test $(grep -c "^tel-s3-put: PUT .*partNumber=" err) = 4 &&
 	test_grep "POST s3://$bucket/mp/big.gz?uploads: 200" err &&
-	etag=$(mpu_etag big.orig 5242880) &&
+	etag=$(s3_mpu_etag big.orig 5242880) &&
 	python3 -c "import json,sys; o=json.load(open(\"out\")); assert o[\"etag\"] == sys.argv[1], o; assert o[\"attempts\"] == 6, o" "$etag" &&
 	s3py get "$bucket" mp/big.gz >got && cmp big.orig got &&
 	s3py head "$bucket" mp/big.gz >head &&
@@ -47,16 +29,16 @@ test_expect_success 'a 20 MB file in 5 MiB parts: ETag -4, identical bytes' '
 
 test_expect_success 'the defaults: over 16 MiB, multipart in 8 MiB parts' '
 	cp big.orig b1.gz &&
-	put -v --key-prefix default/ b1.gz >out 2>err &&
+	s3_put -v --key-prefix default/ b1.gz >out 2>err &&
 	test $(grep -c "^tel-s3-put: PUT .*partNumber=" err) = 3 &&
-	etag=$(mpu_etag big.orig 8388608) &&
+	etag=$(s3_mpu_etag big.orig 8388608) &&
 	python3 -c "import json,sys; o=json.load(open(\"out\")); assert o[\"etag\"] == sys.argv[1], o" "$etag" &&
 	s3py get "$bucket" default/b1.gz >got && cmp big.orig got
 '
 
 test_expect_success 'under the threshold: one PUT, ETag the MD5' '
 	cp big.orig b2.gz &&
-	put -v --multipart-threshold 32M --key-prefix single/ b2.gz >out 2>err &&
+	s3_put -v --multipart-threshold 32M --key-prefix single/ b2.gz >out 2>err &&
 	test_grep "PUT s3://$bucket/single/b2.gz: 200" err &&
 	! test_grep "uploads" err &&
 	test_grep "\"etag\":\"\\\\\"$(md5sum <big.orig | cut -d" " -f1)\\\\\"\"" out
@@ -65,13 +47,13 @@ test_expect_success 'under the threshold: one PUT, ETag the MD5' '
 test_expect_success 'a size mismatch is found before a 60 GB file is read' '
 	truncate -s 60000000000 sparse.gz &&
 	printf "{\"file\":\"%s\",\"key\":\"never\",\"bytes\":1}\n" "$PWD/sparse.gz" |
-		test_expect_code 1 put --multipart-threshold 5M --part-size 5M 2>err &&
+		test_expect_code 1 s3_put --multipart-threshold 5M --part-size 5M 2>err &&
 	test_grep "not uploaded" err
 '
 
 test_expect_success 'storage class, SSE and tags go on a multipart object too' '
 	cp big.orig b3.gz &&
-	put --multipart-threshold 5M --part-size 8M --sse AES256 \
+	s3_put --multipart-threshold 5M --part-size 8M --sse AES256 \
 		--storage-class REDUCED_REDUNDANCY --tagging "a=1&b=two" \
 		--content-type application/x-test --key-prefix opts/ b3.gz >out &&
 	s3py head "$bucket" opts/b3.gz >head &&
@@ -84,7 +66,7 @@ test_expect_success 'storage class, SSE and tags go on a multipart object too' '
 
 test_expect_success 'SSE-KMS with a key, single and multipart' '
 	echo small >k1.gz && cp big.orig k2.gz &&
-	put --sse aws:kms --sse-kms-key-id "$S3_KMS_KEY_ID" --multipart-threshold 5M \
+	s3_put --sse aws:kms --sse-kms-key-id "$S3_KMS_KEY_ID" --multipart-threshold 5M \
 		--part-size 10M --key-prefix kms/ k1.gz k2.gz >out &&
 	test_line_count = 2 out &&
 	for k in k1.gz k2.gz; do

@@ -3,11 +3,8 @@ test_description='tel-s3-put: resets, stalls, kill -9 and SIGTERM through toxipr
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-s3.sh"
 
-test_minio
+test_minio_aws
 test_s3_proxy
-s3_aws_env
-unset AWS_ENDPOINT_URL
-bucket=$(test_bucket)
 
 # via ARG...: tel-s3-put through the proxy
 via() {

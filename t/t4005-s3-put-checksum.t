@@ -3,14 +3,7 @@ test_description='tel-s3-put --checksum-algorithm: SHA256 and CRC32C checksums t
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-s3.sh"
 
-test_minio
-s3_aws_env
-unset AWS_ENDPOINT_URL
-bucket=$(test_bucket)
-
-put() {
-	tel-s3-put -B "$bucket" --endpoint "$S3_ENDPOINT" "$@"
-}
+test_minio_aws
 
 # stored KEY ALG: the checksum boto3 reads back for KEY ("" if none)
 stored() {
@@ -63,14 +56,14 @@ test_expect_success 'bad --checksum-algorithm: exit 2, named' '
 
 test_expect_success 'SHA256, single PUT: x-amz-checksum-sha256 stored as the file'"'"'s' '
 	cp small.orig s1.gz &&
-	put --checksum-algorithm SHA256 --key-prefix sha/ s1.gz >out &&
+	s3_put --checksum-algorithm SHA256 --key-prefix sha/ s1.gz >out &&
 	test "$(stored sha/s1.gz SHA256)" = "$(want small.orig SHA256)" &&
 	s3py get "$bucket" sha/s1.gz >got && cmp small.orig got
 '
 
 test_expect_success 'SHA256, multipart with -j 3: composite checksum of the parts, -3' '
 	cp big.orig b1.gz &&
-	put -j 3 --checksum-algorithm sha256 --multipart-threshold 5M --part-size 5M \
+	s3_put -j 3 --checksum-algorithm sha256 --multipart-threshold 5M --part-size 5M \
 		--key-prefix sha/ b1.gz >out &&
 	test "$(stored sha/b1.gz SHA256)" = "$(want big.orig SHA256 5242880)" &&
 	s3py get "$bucket" sha/b1.gz >got && cmp big.orig got &&
@@ -85,7 +78,7 @@ test_expect_success 'CRC32C, single PUT: the test vectors of RFC 3720 B.4' '
 	python3 -c "import sys; sys.stdout.buffer.write(bytes(range(32)))" >incr.gz &&
 	python3 -c "import sys; sys.stdout.buffer.write(bytes(range(31, -1, -1)))" >decr.gz &&
 	printf 123456789 >check.gz &&
-	put --checksum-algorithm CRC32C --key-prefix crc/ zeros.gz ones.gz incr.gz \
+	s3_put --checksum-algorithm CRC32C --key-prefix crc/ zeros.gz ones.gz incr.gz \
 		decr.gz check.gz >out &&
 	test_line_count = 5 out &&
 	for v in zeros:8a9136aa ones:62a8ab43 incr:46dd794e decr:113fdb5c check:e3069283; do
@@ -96,7 +89,7 @@ test_expect_success 'CRC32C, single PUT: the test vectors of RFC 3720 B.4' '
 
 test_expect_success 'CRC32C, multipart: composite checksum of the parts' '
 	head -c 10485761 big.orig >b2.orig && cp b2.orig b2.gz &&
-	put -j 2 --checksum-algorithm CRC32C --multipart-threshold 5M --part-size 5M \
+	s3_put -j 2 --checksum-algorithm CRC32C --multipart-threshold 5M --part-size 5M \
 		--key-prefix crc/ b2.gz >out &&
 	test "$(stored crc/b2.gz CRC32C)" = "$(want b2.orig CRC32C 5242880)" &&
 	s3py get "$bucket" crc/b2.gz >got && cmp b2.orig got
@@ -104,8 +97,8 @@ test_expect_success 'CRC32C, multipart: composite checksum of the parts' '
 
 test_expect_success 'NONE (the default): Content-MD5 only, no flexible checksum asked for' '
 	cp small.orig s2.gz && cp small.orig s3.gz &&
-	put --key-prefix none/ s2.gz >out &&
-	put --checksum-algorithm NONE --key-prefix none/ s3.gz >out &&
+	s3_put --key-prefix none/ s2.gz >out &&
+	s3_put --checksum-algorithm NONE --key-prefix none/ s3.gz >out &&
 	test -z "$(stored none/s2.gz SHA256)" && test -z "$(stored none/s3.gz SHA256)" &&
 	test -z "$(stored none/s2.gz CRC32C)"
 '

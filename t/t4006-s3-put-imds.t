@@ -12,18 +12,9 @@ unset AWS_EC2_METADATA_DISABLED
 imds() {
 	name=$1
 	shift
-	mkdir "$name" &&
-	{ "$PYTHON" "$TEST_DIRECTORY/py/imds_minio.py" --dir "$name" --lifetime 240 \
-		"$@" >"$name/out" 2>&1 </dev/null & } &&
-	echo $! >"$name/pid" &&
-	test_atexit "kill $(cat "$name/pid")" &&
-	n=0 &&
-	while ! test -s "$name/port"; do
-		n=$((n + 1))
-		test $n -lt 150 || return 1
-		sleep 0.1
-	done &&
-	imds=http://127.0.0.1:$(cat "$name/port")
+	test_start_server "$name" "$PYTHON" "$TEST_DIRECTORY/py/imds_minio.py" \
+		--dir "$name" --lifetime 240 "$@" &&
+	imds=$test_server_url
 }
 
 # no_secret_in FILE...: no secret key or session token the fake issued

@@ -3,39 +3,16 @@ test_description='tel-s3-put -j: the parts of one multipart upload go up in para
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-s3.sh"
 
-test_minio
-s3_aws_env
-unset AWS_ENDPOINT_URL
-bucket=$(test_bucket)
+test_minio_aws
 
 # gate NAME ARGS...: t/py/s3_gate.py in NAME/ in front of MinIO; sets $gate
 # (its endpoint); its log in NAME/log.
 gate() {
 	name=$1
 	shift
-	mkdir "$name" &&
-	{ python3 "$TEST_DIRECTORY/py/s3_gate.py" --upstream "$S3_ENDPOINT" \
-		--dir "$name" --lifetime 240 "$@" >"$name/out" 2>&1 </dev/null & } &&
-	echo $! >"$name/pid" &&
-	test_atexit "kill $(cat "$name/pid")" &&
-	n=0 &&
-	while ! test -s "$name/port"; do
-		n=$((n + 1))
-		test $n -lt 100 || return 1
-		sleep 0.1
-	done &&
-	gate=http://127.0.0.1:$(cat "$name/port")
-}
-
-# mpu_etag FILE PARTSIZE: the ETag S3 gives a multipart upload of FILE
-mpu_etag() {
-	python3 - "$@" <<-\EOF
-	import hashlib, sys
-	d, n = open(sys.argv[1], "rb").read(), int(sys.argv[2])
-	parts = [d[i:i + n] for i in range(0, len(d), n)]
-	h = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts))
-	print("\"%s-%d\"" % (h.hexdigest(), len(parts)))
-	EOF
+	test_start_server "$name" python3 "$TEST_DIRECTORY/py/s3_gate.py" \
+		--upstream "$S3_ENDPOINT" --dir "$name" --lifetime 240 "$@" &&
+	gate=$test_server_url
 }
 
 # max_inflight LOG: the most UploadParts the gate saw in flight at once
@@ -46,7 +23,7 @@ max_inflight() {
 test_expect_success 'setup' '
 	s3_make_bucket "$bucket" &&
 	head -c 41943040 /dev/urandom >big.orig &&
-	mpu_etag big.orig 5242880 >etag
+	s3_mpu_etag big.orig 5242880 >etag
 '
 
 test_expect_success '-j 4: four parts of one upload in flight at once; ETag -8, bytes identical' '

@@ -1,33 +1,13 @@
 #!/bin/sh
 test_description='the whole pipeline into MinIO: every event once, every corrupt line accounted for, DuckDB reads the lake'
 . "$(dirname "$0")/test-lib.sh"
-. "$TEST_DIRECTORY/lib-kafka.sh"
-. "$TEST_DIRECTORY/lib-s3.sh"
+. "$TEST_DIRECTORY/lib-pipeline.sh"
 
-test_kafka single
-test_minio
-s3_aws_env
-unset AWS_ENDPOINT_URL
-B=$KAFKA_BROKERS
-bucket=$(test_bucket)
-CHECK="$PYTHON $TEST_DIRECTORY/py/lake_check.py --bucket $bucket"
+test_pipeline_peers test_kafka single
+PIPELINE_BATCH_OPTS="--max-records 25000"
 
 # The issue's figure; the window ends at 18:02, so the events span two hours.
 N=200000
-
-# consume SPOOL LOG: one cron run of the consumer pipeline; each stage's
-# exit status in SPOOL.cat, SPOOL.batch, SPOOL.put
-consume() {
-	{ tel-kafka-cat -b $B -t $(cat topic) -G lake-$(cat topic) -e 2>"$1.cat.err"
-	  echo $? >"$1.cat"; } |
-	{ tel-batch -d "$1" --time-field event_timestamp --max-records 25000 \
-		2>"$1.batch.err"; echo $? >"$1.batch"; } |
-	{ tel-s3-put -B "$bucket" --endpoint "$S3_ENDPOINT" >>"$2" 2>"$1.put.err"
-	  echo $? >"$1.put"; }
-	printf "0\n0\n0\n" >"$1.want" &&
-	cat "$1.cat" "$1.batch" "$1.put" >"$1.status" &&
-	test_cmp "$1.want" "$1.status"
-}
 
 # named ERR INPUT REJECTED: each line REJECTED holds is named on ERR as
 # "tel-kafka-put: line N: ..." with N its line number in INPUT
@@ -50,10 +30,7 @@ test_expect_success 'setup: events with corrupt lines, an RF 1 topic, a bucket' 
 		>events 2>gen.err &&
 	test_line_count = $N events &&
 	test_grep "\"corrupt\":[1-9]" gen.err &&
-	T=$(test_topic) && echo $T >topic &&
-	tel-mktopic -b $B -t $T -P 4 -R 1 >mk &&
-	test_grep "\"result\":\"created\"" mk &&
-	kafka_wait_topic $T 4 &&
+	pipeline_topic 4 1 &&
 	s3_make_bucket "$bucket"
 '
 
@@ -69,14 +46,14 @@ test_expect_success 'producer: corrupt lines come back on stdout, named, exit 1'
 '
 
 test_expect_success 'consumer pipeline: every stage exits 0, the spool is empty' '
-	consume spool lake.log &&
+	pipeline_once lake spool &&
 	test -s lake.log &&
 	find spool/ready spool/open -type f >left &&
 	test_must_be_empty left
 '
 
 test_expect_success 'the lake: each event once, every corrupt line accounted for' '
-	$CHECK --exact --log lake.log --rejected failed events >summary &&
+	lake_check --exact --log lake.log --rejected failed events >summary &&
 	cat summary &&
 	corrupt=$(sed -n "s/.*\"corrupt\":\([0-9]*\).*/\1/p" gen.err) &&
 	test_grep "\"corrupt\": $corrupt," summary &&
@@ -85,12 +62,12 @@ test_expect_success 'the lake: each event once, every corrupt line accounted for
 
 # The checker can fail: without the rejected lines, they are unaccounted for.
 test_expect_success 'the checker bites: corrupt lines left out are named' '
-	test_must_fail $CHECK --dir lake.neg --exact events >out 2>err &&
+	test_must_fail lake_check --dir lake.neg --exact events >out 2>err &&
 	test_grep "corrupt lines neither rejected nor in an error object" err
 '
 
 test_expect_success 'DuckDB reads the Hive-style lake: counts by hour match the events' '
-	$CHECK --duckdb-only events >duck &&
+	lake_check --duckdb-only events >duck &&
 	cat duck &&
 	test_grep "\"2026-11-22-17\": [1-9]" duck &&
 	test_grep "\"2026-11-22-18\": [1-9]" duck
@@ -98,7 +75,7 @@ test_expect_success 'DuckDB reads the Hive-style lake: counts by hour match the 
 
 test_expect_success 'a second cron run finds nothing new and stores nothing' '
 	s3py ls "$bucket" >before &&
-	consume spool2 lake2.log &&
+	pipeline_once lake2 spool2 &&
 	test_must_be_empty lake2.log &&
 	s3py ls "$bucket" >after &&
 	test_cmp before after

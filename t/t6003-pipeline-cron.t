@@ -1,15 +1,9 @@
 #!/bin/sh
 test_description='five cron runs of the consumer pipeline, new events between them: each run exits 0, every event lands exactly once'
 . "$(dirname "$0")/test-lib.sh"
-. "$TEST_DIRECTORY/lib-kafka.sh"
-. "$TEST_DIRECTORY/lib-s3.sh"
+. "$TEST_DIRECTORY/lib-pipeline.sh"
 
-test_kafka single
-test_minio
-s3_aws_env
-unset AWS_ENDPOINT_URL
-B=$KAFKA_BROKERS
-bucket=$(test_bucket)
+test_pipeline_peers test_kafka single
 SPOOL=$TRASH/spool
 
 # records LOG: the records of the data objects a result log names
@@ -19,29 +13,14 @@ print(sum(json.loads(l)["records"] for l in open(sys.argv[1])
           if not json.loads(l)["key"].startswith("errors/")))' "$1"
 }
 
-# run I: cron run I of the consumer pipeline, with the spool and group
-# every run shares, as a crontab line would; its result lines in runI.log
-run() {
-	{ tel-kafka-cat -b $B -t $(cat topic) -G lake-$(cat topic) -e 2>run$1.cat.err
-	  echo $? >run$1.st; } |
-	{ tel-batch -d "$SPOOL" --time-field event_timestamp 2>run$1.batch.err
-	  echo $? >>run$1.st; } |
-	{ tel-s3-put -B "$bucket" --endpoint "$S3_ENDPOINT" >run$1.log 2>run$1.put.err
-	  echo $? >>run$1.st; }
-	sort run$1.st >run$1.got && printf "0\n0\n0\n" >want.st &&
-	test_cmp want.st run$1.got
-}
-
 test_expect_success 'setup: topic, bucket' '
-	T=$(test_topic) && echo $T >topic &&
-	tel-mktopic -b $B -t $T -P 4 -R 1 >mk &&
-	test_grep "\"result\":\"created\"" mk &&
-	kafka_wait_topic $T 4 &&
+	pipeline_topic 4 1 &&
 	s3_make_bucket "$bucket"
 '
 
 # Each five-minute window its own seed and time, as cron's producer line
-# makes them; the fourth run finds nothing new, the fifth two windows.
+# makes them; the fourth run finds nothing new, the fifth two windows.  Each run
+# shares the spool and the group with the others, as a crontab line would.
 for i in 1 2 3 4 5; do
 	test_expect_success "cron run $i: new events in, exactly those out, exit 0" '
 		i='$i' && : >gen$i &&
@@ -52,7 +31,7 @@ for i in 1 2 3 4 5; do
 		done &&
 		{ tel-kafka-put -b $B -t $(cat topic) -k session_id <gen$i >failed$i; rc=$?; } &&
 		if test -s failed$i; then test $rc = 1; else test $rc = 0; fi &&
-		run $i &&
+		pipeline_once run$i "$SPOOL" &&
 		find "$SPOOL/ready" "$SPOOL/open" -type f >left &&
 		test_must_be_empty left &&
 		want=$(($(wc -l <gen$i) - $(wc -l <failed$i))) &&
@@ -64,8 +43,7 @@ done
 
 test_expect_success 'the lake: every event of the five runs exactly once' '
 	cat run?.log >lake.log &&
-	$PYTHON "$TEST_DIRECTORY/py/lake_check.py" --bucket "$bucket" --exact \
-		--log lake.log $(for i in 1 2 3 4 5; do echo --rejected failed$i; done) \
+	lake_check --exact --log lake.log $(for i in 1 2 3 4 5; do echo --rejected failed$i; done) \
 		gen1 gen2 gen3 gen4 gen5 >summary &&
 	cat summary &&
 	test_grep "\"events\": [1-9]" summary &&

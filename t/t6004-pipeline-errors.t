@@ -1,15 +1,9 @@
 #!/bin/sh
 test_description='corrupt messages from a producer that does not validate: tel-kafka-cat --raw keeps them, tel-batch files them in error objects, each accounted for'
 . "$(dirname "$0")/test-lib.sh"
-. "$TEST_DIRECTORY/lib-kafka.sh"
-. "$TEST_DIRECTORY/lib-s3.sh"
+. "$TEST_DIRECTORY/lib-pipeline.sh"
 
-test_kafka single
-test_minio
-s3_aws_env
-unset AWS_ENDPOINT_URL
-B=$KAFKA_BROKERS
-bucket=$(test_bucket)
+test_pipeline_peers test_kafka single
 N=30000
 
 test_expect_success 'setup: 1% corrupt events, sent unvalidated' '
@@ -26,31 +20,24 @@ test_expect_success 'setup: 1% corrupt events, sent unvalidated' '
 '
 
 test_expect_success 'tel-kafka-cat --raw | tel-batch | tel-s3-put: every stage exits 0' '
-	{ tel-kafka-cat --raw -b $B -t $(cat topic) -G lake-$(cat topic) -e 2>cat.err
-	  echo $? >st; } |
-	{ tel-batch -d spool --time-field event_timestamp 2>batch.err; echo $? >>st; } |
-	{ tel-s3-put -B "$bucket" --endpoint "$S3_ENDPOINT" >lake.log 2>put.err
-	  echo $? >>st; } &&
-	printf "0\n0\n0\n" >want && test_cmp want st &&
+	pipeline_once lake spool --raw &&
 	find spool/ready spool/open -type f >left && test_must_be_empty left
 '
 
 test_expect_success 'tel-batch names each corrupt line; they sit in errors/ objects' '
-	test $(grep -c "^tel-batch: line [0-9]*: " batch.err) = $(cat corrupt) &&
+	test $(grep -c "^tel-batch: line [0-9]*: " lake.batch.err) = $(cat corrupt) &&
 	test_grep "\"key\":\"errors/processing-failed/year=2026/month=11/day=" lake.log
 '
 
 test_expect_success 'the lake: every event once, every corrupt line once in an error record' '
-	$PYTHON "$TEST_DIRECTORY/py/lake_check.py" --bucket "$bucket" --exact \
-		--raw-strings --log lake.log events >summary &&
+	lake_check --exact --raw-strings --log lake.log events >summary &&
 	cat summary &&
 	test_grep "\"error_records\": $(cat corrupt)," summary &&
 	test_grep "\"missing\": 0," summary
 '
 
 test_expect_success 'the checker bites: without --raw-strings the records are no lines' '
-	test_must_fail $PYTHON "$TEST_DIRECTORY/py/lake_check.py" --bucket "$bucket" \
-		--dir lake.neg --exact events >out 2>err &&
+	test_must_fail lake_check --dir lake.neg --exact events >out 2>err &&
 	test_grep "rawData is no corrupt generated line" err
 '
 

@@ -2,42 +2,7 @@
 test_description='--metrics: Prometheus text files for node_exporter, equal to -v; progress on a terminal'
 . "$(dirname "$0")/test-lib.sh"
 
-TEL_TEST_CACHE=${TEL_TEST_CACHE:-${HOME:-/tmp}/.cache/tel-test}
-PYTHON=${TEL_TEST_PYTHON:-$TEL_TEST_CACHE/venv/bin/python}
-if ! "$PYTHON" -c 'import prometheus_client' >/dev/null 2>&1; then
-	test_skip_or_fail "no Python venv with prometheus_client ($PYTHON): run t/peers/setup.sh venv"
-fi
-
-# check FILE PROG [check_metrics.py options]: valid exposition, named PROG
-check() {
-	f=$1 p=$2
-	shift 2
-	"$PYTHON" "$TEST_DIRECTORY/py/check_metrics.py" "$f" --prog "$p" "$@"
-}
-
-# value FILE SAMPLE: one sample's value, "absent" if there is none
-value() {
-	"$PYTHON" "$TEST_DIRECTORY/py/check_metrics.py" "$1" --print "$2"
-}
-
-# wait_value FILE SAMPLE MIN: until the sample is >= MIN (a bound: 60 s)
-wait_value() {
-	i=0
-	while test $i -lt 600; do
-		v=$(value "$1" "$2" 2>/dev/null) &&
-		test "$v" != absent && test "${v%.*}" -ge "$3" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "wait_value: $2 in $1 is ${v:-unreadable}, not >= $3" >&2
-	return 1
-}
-
-# no_temporaries DIR: the temporary files were all renamed or removed
-no_temporaries() {
-	ls -a "$1" >ls.out &&
-	! grep "\.tmp\." ls.out
-}
+. "$TEST_DIRECTORY/lib-metrics.sh"
 
 test_expect_success 'tel-gen: the file is valid, final, and equals -v' '
 	mkdir m &&

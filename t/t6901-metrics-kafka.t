@@ -3,37 +3,10 @@ test_description='--metrics of the Kafka tools against a real broker: equal to -
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-kafka.sh"
 
-TEL_TEST_CACHE=${TEL_TEST_CACHE:-${HOME:-/tmp}/.cache/tel-test}
-PYTHON=${TEL_TEST_PYTHON:-$TEL_TEST_CACHE/venv/bin/python}
-if ! "$PYTHON" -c 'import prometheus_client' >/dev/null 2>&1; then
-	test_skip_or_fail "no Python venv with prometheus_client ($PYTHON): run t/peers/setup.sh venv"
-fi
+. "$TEST_DIRECTORY/lib-metrics.sh"
 
 test_kafka single
 B=$KAFKA_BROKERS
-
-check() {
-	f=$1 p=$2
-	shift 2
-	"$PYTHON" "$TEST_DIRECTORY/py/check_metrics.py" "$f" --prog "$p" "$@"
-}
-
-value() {
-	"$PYTHON" "$TEST_DIRECTORY/py/check_metrics.py" "$1" --print "$2"
-}
-
-# wait_value FILE SAMPLE MIN: until the sample is >= MIN (a bound: 60 s)
-wait_value() {
-	i=0
-	while test $i -lt 600; do
-		v=$(value "$1" "$2" 2>/dev/null) &&
-		test "$v" != absent && test "${v%.*}" -ge "$3" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "wait_value: $2 in $1 is ${v:-unreadable}, not >= $3" >&2
-	return 1
-}
 
 test_expect_success 'tel-mktopic: created, then exists; written once at exit' '
 	mkdir m &&
@@ -90,7 +63,7 @@ test_expect_success 'long-running tel-kafka-cat: rewritten while it waits, final
 	kill -TERM $pid &&
 	{ wait $pid; rc=$?; } &&
 	check m/cat2.prom tel-kafka-cat --running 0 --status $rc &&
-	ls -a m >ls.out && ! grep "\.tmp\." ls.out
+	no_temporaries m
 '
 
 test_done

@@ -1,15 +1,9 @@
 #!/bin/sh
 test_description='three consumer pipelines in one group on three brokers, one killed midway: every event delivered, duplicates counted'
 . "$(dirname "$0")/test-lib.sh"
-. "$TEST_DIRECTORY/lib-kafka.sh"
-. "$TEST_DIRECTORY/lib-s3.sh"
+. "$TEST_DIRECTORY/lib-pipeline.sh"
 
-test_kafka cluster
-test_minio
-s3_aws_env
-unset AWS_ENDPOINT_URL
-B=$KAFKA_BROKERS
-bucket=$(test_bucket)
+test_pipeline_peers test_kafka cluster
 N=90000
 # A crashed member holds its partitions until its session times out.
 GROUP_OPTS="-X session.timeout.ms=6000 -X auto.commit.interval.ms=1000"
@@ -45,26 +39,14 @@ assigned() {
 	sed -n "s/^tel-kafka-cat: assigned \([0-9]*\) partitions/\1/p" "$1.cat.err" | tail -n 1
 }
 
-# until SECONDS CMD...: retry CMD every 0.2 s for at most SECONDS
-until_() {
-	u_end=$(($(date +%s) + $1)) && shift &&
-	until "$@"; do
-		test "$(date +%s)" -lt $u_end || { echo >&2 "gave up waiting for: $*"; return 1; }
-		sleep 0.2
-	done
-}
-
 test_expect_success 'setup: six partitions, RF 3, by tel-mktopic; a bucket' '
-	T=$(test_topic) && echo $T >topic &&
-	tel-mktopic -b $B -t $T -P 6 -R 3 >mk &&
-	test_grep "\"result\":\"created\"" mk &&
-	kafka_wait_topic $T 6 &&
+	pipeline_topic 6 3 &&
 	s3_make_bucket "$bucket"
 '
 
 test_expect_success 'three pipelines join the group, two partitions each' '
 	pipeline 1 && pipeline 2 && pipeline 3 &&
-	until_ 90 eval "test \"\$(assigned p1)\$(assigned p2)\$(assigned p3)\" = 222"
+	test_wait_until 90 eval "test \"\$(assigned p1)\$(assigned p2)\$(assigned p3)\" = 222"
 '
 
 # Its reader and its uploader die; its tel-batch, left alive, seals what it
@@ -76,11 +58,11 @@ test_expect_success 'a paced producer; pipeline 1 killed -9 midway (its reader a
 		tel-kafka-put -v -b $B -t $(cat topic) -k session_id >failed 2>put.err
 	  echo $? >put.rc; } &
 	ppid=$! &&
-	until_ 60 test -s p1.log &&
+	test_wait_until 60 test -s p1.log &&
 	kill -0 $ppid &&
 	cat_pid=$(pid p1 cat) && put_pid=$(pid p1 put) &&
 	kill -9 $cat_pid $put_pid &&
-	until_ 30 test -e p1.batch.rc &&
+	test_wait_until 30 test -e p1.batch.rc &&
 	wait $ppid &&
 	test_line_count = $N events &&
 	echo 0 >want && test_cmp want put.rc && test_must_be_empty failed &&
@@ -88,13 +70,13 @@ test_expect_success 'a paced producer; pipeline 1 killed -9 midway (its reader a
 '
 
 test_expect_success 'the survivors take over its partitions' '
-	until_ 60 eval "test \"\$(assigned p2)\$(assigned p3)\" = 33"
+	test_wait_until 60 eval "test \"\$(assigned p2)\$(assigned p3)\" = 33"
 '
 
 test_expect_success 'SIGTERM the survivors: each stage exits 0' '
 	sleep 2 &&
 	kill -TERM $(pid p2 cat) $(pid p3 cat) &&
-	until_ 60 eval "test -e p2.put.rc && test -e p3.put.rc" &&
+	test_wait_until 60 eval "test -e p2.put.rc && test -e p3.put.rc" &&
 	for s in cat batch put; do cat p2.$s.rc p3.$s.rc; done >rc &&
 	printf "0\n0\n0\n0\n0\n0\n" >want && test_cmp want rc
 '
@@ -112,15 +94,14 @@ test_expect_success 'the killed one: tel-batch sealed its batches; --spool uploa
 test_expect_success 'a cron rerun of the survivors reads the rest and exits 0' '
 	for i in 2 3; do mv p$i.log p$i.first.log; rm -f p$i.*.rc; done &&
 	pipeline 2 -e && pipeline 3 -e &&
-	until_ 150 eval "test -e p2.put.rc && test -e p3.put.rc" &&
+	test_wait_until 150 eval "test -e p2.put.rc && test -e p3.put.rc" &&
 	for s in cat batch put; do cat p2.$s.rc p3.$s.rc; done >rc &&
 	printf "0\n0\n0\n0\n0\n0\n" >want && test_cmp want rc
 '
 
 test_expect_success 'every event in the lake; duplicates fewer than pipeline 1 had read' '
 	cat p*.log >lake.log &&
-	$PYTHON "$TEST_DIRECTORY/py/lake_check.py" --bucket "$bucket" \
-		--log lake.log events >summary &&
+	lake_check --log lake.log events >summary &&
 	cat summary &&
 	dups=$(sed -n "s/.*\"duplicates\": \([0-9]*\).*/\1/p" summary) &&
 	read1=$(sed -n "s/.*\"lines\":\([0-9]*\).*/\1/p" p1.batch.err) &&

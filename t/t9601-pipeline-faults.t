@@ -1,27 +1,12 @@
 #!/bin/sh
 test_description='the pipeline through faults: a broker of three killed while it runs, MinIO cut for 30 s during uploads; nothing lost'
 . "$(dirname "$0")/test-lib.sh"
-. "$TEST_DIRECTORY/lib-kafka.sh"
-. "$TEST_DIRECTORY/lib-s3.sh"
+. "$TEST_DIRECTORY/lib-pipeline.sh"
 
-test_kafka_private cluster
-test_minio
+test_pipeline_peers test_kafka_private cluster
 test_s3_proxy
-s3_aws_env
-unset AWS_ENDPOINT_URL
-B=$KAFKA_BROKERS
-bucket=$(test_bucket)
 N=90000
 CUT=${TEL_TEST_S3_CUT:-30}
-
-# until_ SECONDS CMD...: retry CMD every 0.2 s for at most SECONDS
-until_() {
-	u_end=$(($(date +%s) + $1)) && shift &&
-	until "$@"; do
-		test "$(date +%s)" -lt $u_end || { echo >&2 "gave up waiting for: $*"; return 1; }
-		sleep 0.2
-	done
-}
 
 # records: the records of the objects stored so far, by the result log
 records() {
@@ -30,10 +15,7 @@ print(sum(json.loads(l).get("records", 0) for l in open(sys.argv[1])))' lake.log
 }
 
 test_expect_success 'setup: an RF 3 topic on three brokers; a bucket behind a proxy' '
-	T=$(test_topic) && echo $T >topic &&
-	tel-mktopic -b $B -t $T -P 6 -R 3 >mk &&
-	test_grep "\"result\":\"created\"" mk &&
-	kafka_wait_topic $T 6 &&
+	pipeline_topic 6 3 &&
 	s3_make_bucket "$bucket" &&
 	s3_proxy_reset
 '
@@ -51,7 +33,7 @@ test_expect_success 'the consumer pipeline joins' '
 	{ tel-s3-put -B "$bucket" --endpoint "$S3_PROXY_ENDPOINT" --max-attempts 40 \
 		<bs >lake.log 2>put.err; echo $? >put.rc; } &
 	test_atexit "kill -9 $(cat cat.pid)" &&
-	until_ 90 test_grep "assigned 6 partitions" cat.err
+	test_wait_until 90 test_grep "assigned 6 partitions" cat.err
 '
 
 test_expect_success 'a paced producer; broker 1 killed while it runs; MinIO cut during uploads' '
@@ -59,7 +41,7 @@ test_expect_success 'a paced producer; broker 1 killed while it runs; MinIO cut 
 		tel-kafka-put -v -b $B -t $(cat topic) -k session_id >failed 2>put.err
 	  echo $? >prod.rc; } &
 	ppid=$! &&
-	until_ 60 test -s lake.log &&
+	test_wait_until 60 test -s lake.log &&
 	kafka_kill 1 &&
 	toxi disable "$S3_PROXY" &&
 	sleep 1 &&
@@ -78,7 +60,7 @@ test_expect_success 'a paced producer; broker 1 killed while it runs; MinIO cut 
 
 test_expect_success 'the broker comes back; every event reaches the lake' '
 	kafka_restart 1 &&
-	until_ 180 eval "test \$(records) -ge $N" &&
+	test_wait_until 180 eval "test \$(records) -ge $N" &&
 	test_grep "retrying in" put.err
 '
 
@@ -88,7 +70,7 @@ test_expect_success 'the broker comes back; every event reaches the lake' '
 # commit refused before that is only said.  Any other failure is one.
 test_expect_success 'SIGTERM: every stage exits 0 (or tel-kafka-cat 1 for a refused commit); the spool is empty' '
 	kill -TERM $(pgrep -P $(cat cat.pid) -x tel-kafka-cat) &&
-	until_ 60 eval "test -e cat.rc && test -e batch.rc && test -e put.rc" &&
+	test_wait_until 60 eval "test -e cat.rc && test -e batch.rc && test -e put.rc" &&
 	cat batch.rc put.rc >rc &&
 	printf "0\n0\n" >want && test_cmp want rc &&
 	if test "$(cat cat.rc)" != 0; then
@@ -102,8 +84,7 @@ test -s "$TRASH/refused" &&
 	test_diag "tel-kafka-cat exited 1: $(head -n 1 "$TRASH/refused")"
 
 test_expect_success 'the lake: nothing lost; duplicates counted' '
-	$PYTHON "$TEST_DIRECTORY/py/lake_check.py" --bucket "$bucket" \
-		--log lake.log events >summary &&
+	lake_check --log lake.log events >summary &&
 	cat summary &&
 	test_grep "\"missing\": 0," summary &&
 	sed -n "s/.*\"duplicates\": \([0-9]*\).*/duplicates: \1 of $N events/p" summary >report

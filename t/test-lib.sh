@@ -247,6 +247,34 @@ test_grep() {
 	fi
 }
 
+# test_wait_until SECONDS CMD...: retry CMD every 0.2 s until it succeeds,
+# for at most SECONDS (a bound, not a timing); says what it gave up on.
+test_wait_until() {
+	test_wait_end_=$(($(date +%s) + $1)) && shift &&
+	until "$@"; do
+		if test "$(date +%s)" -ge $test_wait_end_; then
+			echo >&2 "test_wait_until: gave up waiting for: $*"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# test_start_server DIR CMD...: mkdir DIR, then CMD (a server that writes
+# its port to DIR/port once it listens) in the background, its output in
+# DIR/out, its PID in DIR/pid, killed when the script ends; waits for the
+# port (a bound: 15 s) and sets test_server_url=http://127.0.0.1:PORT.
+test_start_server() {
+	test_server_dir_=$1
+	shift
+	mkdir "$test_server_dir_" &&
+	{ "$@" >"$test_server_dir_/out" 2>&1 </dev/null & } &&
+	echo $! >"$test_server_dir_/pid" &&
+	test_atexit "kill $(cat "$test_server_dir_/pid")" &&
+	test_wait_until 15 test -s "$test_server_dir_/port" &&
+	test_server_url=http://127.0.0.1:$(cat "$test_server_dir_/port")
+}
+
 test_done() {
 	test_run_atexit
 	if test -n "${skip_all:-}" && test $test_count = 0; then
