@@ -143,6 +143,17 @@ content_type(const struct up_opts *o, const char *key)
 	return "application/octet-stream";
 }
 
+/* Appends header name: value to h[*n] if the option gave a value. */
+static void
+opt_header(struct http_header *h, size_t *n, const char *name,
+    const char *value)
+{
+	if (value == NULL)
+		return;
+	h[*n].name = name;
+	h[(*n)++].value = value;
+}
+
 /* The headers that describe the object, for a PUT or a multipart start. */
 static size_t
 object_headers(const struct job *j, struct http_header *h)
@@ -150,28 +161,13 @@ object_headers(const struct job *j, struct http_header *h)
 	const struct up_opts *o = j->o;
 	size_t n = 0;
 
-	h[n].name = "content-type";
-	h[n++].value = content_type(o, j->it->key);
-	if (o->content_encoding != NULL) {
-		h[n].name = "content-encoding";
-		h[n++].value = o->content_encoding;
-	}
-	if (o->storage_class != NULL) {
-		h[n].name = "x-amz-storage-class";
-		h[n++].value = o->storage_class;
-	}
-	if (o->sse != NULL) {
-		h[n].name = "x-amz-server-side-encryption";
-		h[n++].value = o->sse;
-	}
-	if (o->sse_kms_key_id != NULL) {
-		h[n].name = "x-amz-server-side-encryption-aws-kms-key-id";
-		h[n++].value = o->sse_kms_key_id;
-	}
-	if (o->tagging != NULL) {
-		h[n].name = "x-amz-tagging";
-		h[n++].value = o->tagging;
-	}
+	opt_header(h, &n, "content-type", content_type(o, j->it->key));
+	opt_header(h, &n, "content-encoding", o->content_encoding);
+	opt_header(h, &n, "x-amz-storage-class", o->storage_class);
+	opt_header(h, &n, "x-amz-server-side-encryption", o->sse);
+	opt_header(h, &n, "x-amz-server-side-encryption-aws-kms-key-id",
+	    o->sse_kms_key_id);
+	opt_header(h, &n, "x-amz-tagging", o->tagging);
 	return n;
 }
 
