@@ -256,13 +256,13 @@ test_expect_success 'temporary credentials: the session token is signed and sent
 	read -r akid secret token <sts.env &&
 	echo t >t1.gz && echo t >t2.gz &&
 	AWS_ACCESS_KEY_ID=$akid AWS_SECRET_ACCESS_KEY=$secret AWS_SESSION_TOKEN=$token \
-		s3_put -v --key-prefix sts/ t1.gz >out 2>err &&
+		s3_put -v --key-prefix sts/ t1.gz >sts.out 2>sts.err &&
 	! test -e t1.gz &&
 	s3py get "$bucket" sts/t1.gz >got && test_cmp got t2.gz &&
 	AWS_ACCESS_KEY_ID=$akid AWS_SECRET_ACCESS_KEY=$secret AWS_SESSION_TOKEN=x$token \
-		test_expect_code 1 s3_put -v --key-prefix sts/ t2.gz >>out 2>>err &&
+		test_expect_code 1 s3_put -v --key-prefix sts/ t2.gz >>sts.out 2>>sts.err &&
 	test -e t2.gz &&
-	! grep -F -e "$secret" -e "$token" out err
+	! grep -F -e "$secret" -e "$token" sts.out sts.err
 '
 
 test_expect_success 'no secret in any output at -v' '
