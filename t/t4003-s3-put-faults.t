@@ -34,13 +34,13 @@ test_expect_success 'setup' '
 '
 
 # A toxic for a while: every connection meanwhile fails; retries outlast it.
-test_expect_success 'connections reset mid-transfer for a while: retried, everything arrives' '
+test_expect_success 'connections reset mid-transfer for a while, -j 1: retried, everything arrives' '
 	s3_proxy_reset &&
 	files r 8 400000 &&
 	toxi add "$S3_PROXY" bandwidth rate=2000 --stream upstream >/dev/null &&
 	toxi add "$S3_PROXY" reset_peer timeout=100 >/dev/null || return 1
 	{ sleep 1.5 && toxi remove "$S3_PROXY" reset_peer_downstream >/dev/null; } &
-	via --max-attempts 10 --key-prefix reset/ r/* >out 2>err_reset &&
+	via -j 1 --max-attempts 10 --key-prefix reset/ r/* >out 2>err_reset &&
 	wait &&
 	test_line_count = 8 out &&
 	test_grep "Connection reset by peer; retrying in" err_reset &&
