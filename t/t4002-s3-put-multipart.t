@@ -26,13 +26,13 @@ test_expect_success 'a 20 MB file in 5 MiB parts: ETag -4, identical bytes' '
 	sha=$(sha256sum <big.gz | cut -d" " -f1) &&
 	printf "{\"file\":\"%s\",\"key\":\"mp/big.gz\",\"sha256\":\"%s\",\"bytes\":20000000}\n" \
 		"$PWD/big.gz" "$sha" >in &&
-	s3_put -v --multipart-threshold 5M --part-size 5M <in >out 2>err &&
+	s3_put -v --multipart-threshold 5M --part-size 5M <in >mp.out 2>mp.err &&
 	! test -e big.gz &&
-	test $(parts err) = 4 &&
-	test_grep "POST s3://$bucket/mp/big.gz?uploads: 200" err &&
+	test $(parts mp.err) = 4 &&
+	test_grep "POST s3://$bucket/mp/big.gz?uploads: 200" mp.err &&
 	etag=$(s3_mpu_etag big.orig 5242880) &&
-	attempts=$((6 + $(retries err))) &&
-	python3 -c "import json,sys; o=json.load(open(\"out\")); assert o[\"etag\"] == sys.argv[1], o; assert o[\"attempts\"] == int(sys.argv[2]), o" "$etag" $attempts &&
+	attempts=$((6 + $(retries mp.err))) &&
+	python3 -c "import json,sys; o=json.load(open(\"mp.out\")); assert o[\"etag\"] == sys.argv[1], o; assert o[\"attempts\"] == int(sys.argv[2]), o" "$etag" $attempts &&
 	s3py get "$bucket" mp/big.gz >got && cmp big.orig got &&
 	s3py head "$bucket" mp/big.gz >head &&
 	test_grep "\"etag\": \"$(echo "$etag" | tr -d \")\"" head &&
