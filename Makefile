@@ -37,6 +37,7 @@ TEL_LDFLAGS =	$(SAN) $(LDFLAGS)
 # Libraries are looked up only for the tools that link them.
 libs_rdkafka =	$(shell $(PKG_CONFIG) --libs rdkafka)
 libs_zlib =	$(shell $(PKG_CONFIG) --libs zlib)
+libs_deflate =	$(shell $(PKG_CONFIG) --libs libdeflate)
 libs_curl =	$(shell $(PKG_CONFIG) --libs libcurl)
 libs_openssl =	$(shell $(PKG_CONFIG) --libs libcrypto)
 libs_jansson =	$(shell $(PKG_CONFIG) --libs jansson)
@@ -46,7 +47,7 @@ LIB_OBJ =	$(LIB_SRC:%.c=$(B)/obj/%.o)
 LIBTEL =	$(B)/libtel.a
 
 tel-gen_LIBS =	-lm
-tel-batch_LIBS = $(libs_zlib) $(libs_openssl) -lm
+tel-batch_LIBS = $(libs_deflate) $(libs_zlib) $(libs_openssl) -lm
 tel-kafka-put_LIBS = $(libs_rdkafka) $(libs_curl) $(libs_openssl) -lm
 tel-mktopic_LIBS = $(libs_rdkafka) $(libs_curl) $(libs_openssl) -lm
 tel-kafka-cat_LIBS = $(libs_rdkafka) $(libs_curl) $(libs_openssl) -lm
@@ -101,7 +102,7 @@ $(B)/t/helper-%: $(B)/obj/t/helper/%.o $(LIBTEL)
 # Fuzz targets link a driver of ours that replays files and random input;
 # "make fuzz" builds the same targets against libFuzzer with clang.
 fuzz-jsonscan_LIBS = $(libs_jansson)
-fuzz-gzip_LIBS = $(libs_zlib)
+fuzz-gzip_LIBS = $(libs_deflate) $(libs_zlib)
 fuzz-creds_LIBS = $(libs_curl) $(libs_openssl)
 fuzz-prefix_OBJ = $(B)/obj/tel-batch/prefix.o
 fuzz-value_OBJ = $(B)/obj/tel-kafka-cat/value.o
@@ -148,7 +149,7 @@ fuzz:
 		    -Itel-kafka-cat -Itel-s3-put -fsanitize=fuzzer,address,undefined \
 		    -o build/fuzz/$$n $$f $(LIB_SRC) tel-batch/prefix.c \
 		    tel-kafka-cat/value.c tel-s3-put/xml.c tel-s3-put/manifest.c $(libs_jansson) $(libs_rdkafka) \
-		    $(libs_zlib) $(libs_curl) $(libs_openssl) -lm || exit 1; \
+		    $(libs_deflate) $(libs_zlib) $(libs_curl) $(libs_openssl) -lm || exit 1; \
 		mkdir -p build/fuzz/$$n.corpus; \
 		build/fuzz/$$n -max_total_time=$(FUZZ_TIME) \
 		    build/fuzz/$$n.corpus t/fuzz/corpus/$${n#fuzz-} || exit 1; \

@@ -3,7 +3,8 @@
 # Idempotent; run as root (or with sudo available).
 set -eu
 
-PKGS="build-essential pkg-config librdkafka-dev zlib1g-dev libcurl4-openssl-dev
+PKGS="build-essential pkg-config librdkafka-dev zlib1g-dev libdeflate-dev
+libcurl4-openssl-dev
 libssl-dev libjansson-dev mandoc perl python3 python3-venv tzdata kcat openssl
 util-linux"
 

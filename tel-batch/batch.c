@@ -138,7 +138,7 @@ batch_open(struct spool *sp, const char *ident, int error, int64_t now,
 	if ((b->fd = open(b->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0600)) == -1 || fsync_parent(b->path) == -1)
 		goto fail;
-	if (gz_writer_init(&b->gz, sp->level, b->meta, sink, b) == -1)
+	if (gz_writer_init(&b->gz, sp->pool, b->meta, sink, b) == -1)
 		goto fail;
 	return b;
 fail:
@@ -254,13 +254,12 @@ batch_seal(struct spool *sp, struct batch *b, int announce)
 	times[0].tv_nsec = UTIME_NOW;
 	times[1].tv_sec = b->last / 1000;
 	times[1].tv_nsec = (long)(b->last % 1000) * 1000000;
-	if (b->gz.failed) {	/* a hole in the stream: leave it to salvage */
-		warnx("%s: not sealed after a write error; a restart salvages "
+	if (gz_finish(&b->gz) == -1) {	/* a hole: leave it to salvage */
+		warn("%s: not sealed after a write error; a restart salvages "
 		    "what it can", b->path);
 		return -1;
 	}
-	if (gz_finish(&b->gz) == -1 || futimens(b->fd, times) == -1 ||
-	    fsync(b->fd) == -1) {
+	if (futimens(b->fd, times) == -1 || fsync(b->fd) == -1) {
 		warn("%s", b->path);
 		return -1;
 	}

@@ -23,6 +23,8 @@ struct spool {
 	char			*open, *ready;	/* its open/ and ready/ */
 	int			 lockfd;
 	int			 level;		/* gzip level */
+	int			 threads;	/* compressing */
+	struct gz_pool		*pool;		/* the compressors */
 	const char		*name;		/* object name stem */
 	struct tel_prng		 rng;
 	struct ndjson_writer	*out;		/* manifest lines */

@@ -79,6 +79,10 @@ spool_open(struct spool *sp, const char *dir)
 		return -1;
 	if (mkdir_0700(sp->open) == -1 || mkdir_0700(sp->ready) == -1)
 		return -1;
+	if ((sp->pool = gz_pool_new(sp->level, sp->threads)) == NULL) {
+		warn("compression threads");
+		return -1;
+	}
 	return take_lock(sp);
 }
 
@@ -106,7 +110,9 @@ spool_close(struct spool *sp)
 	free(sp->dir);
 	free(sp->open);
 	free(sp->ready);
+	gz_pool_free(sp->pool);
 	sp->dir = sp->open = sp->ready = NULL;
+	sp->pool = NULL;
 }
 
 /*

@@ -32,7 +32,7 @@ struct opts {
 	uint64_t	 max_bytes, max_compressed, max_records;
 	uint64_t	 max_age, sync;		/* ms */
 	uint64_t	 max_open, max_line;
-	int		 level, verbose;
+	int		 level, threads, verbose;
 };
 
 struct stats {
@@ -73,7 +73,8 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: tel-batch [-hVv] -d spool [-l level] [--error-prefix prefix]\n"
+	    "usage: tel-batch [-hVv] -d spool [-j threads] [-l level]\n"
+	    "                 [--error-prefix prefix]\n"
 	    "                 [--max-age duration] [--max-bytes size]\n"
 	    "                 [--max-compressed size] [--max-line size]\n"
 	    "                 [--max-open n] [--max-records n] [--metrics file]\n"
@@ -93,6 +94,7 @@ enum { OPT_ERROR_PREFIX = 256, OPT_MAX_AGE, OPT_MAX_BYTES, OPT_MAX_COMPRESSED,
 static const struct option longopts[] = {
 	{ "error-prefix", required_argument, NULL, OPT_ERROR_PREFIX },
 	{ "help", no_argument, NULL, 'h' },
+	{ "threads", required_argument, NULL, 'j' },
 	{ "level", required_argument, NULL, 'l' },
 	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
 	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
@@ -116,7 +118,7 @@ parse_args(int argc, char *argv[], struct opts *o, struct metrics *m)
 {
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "Vd:hl:v", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "Vd:hj:l:v", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'V':
 			printf("tel-batch %s\n", TEL_VERSION);
@@ -127,6 +129,10 @@ parse_args(int argc, char *argv[], struct opts *o, struct metrics *m)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case 'j':
+			o->threads = (int)num_arg("-j", optarg, 0,
+			    GZ_THREADS_MAX);
+			break;
 		case 'l':
 			o->level = (int)num_arg("-l", optarg, 0, 9);
 			break;
@@ -186,6 +192,15 @@ parse_args(int argc, char *argv[], struct opts *o, struct metrics *m)
 		bad_option("argument", argv[optind], "unexpected");
 	if (o->spool == NULL)
 		bad_option("-d", "", "the spool directory is required");
+}
+
+/* As many compressing threads as CPUs, up to 8: deflate is the work. */
+static int
+default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 8 ? 8 : (int)n;
 }
 
 static void
@@ -287,6 +302,28 @@ batch_for(struct ctx *c, const char *ident, int error, size_t len, int64_t t)
 	return b;
 }
 
+/*
+ * Past --max-compressed?  Until a member of the batch is written its
+ * ratio is a guess: then it writes what it has and looks again, rather
+ * than seal on the guess.
+ */
+static int
+over_compressed(struct ctx *c, struct batch *b)
+{
+	int guess;
+
+	if (gz_estimate(&b->gz, &guess) < c->o.max_compressed)
+		return 0;
+	if (!guess)
+		return 1;
+	if (batch_sync(b) == -1) {
+		warn("%s", b->path);
+		c->failed = 1;
+		return 0;
+	}
+	return gz_estimate(&b->gz, &guess) >= c->o.max_compressed;
+}
+
 static int
 add_record(struct ctx *c, const char *ident, int error, const char *p,
     size_t len, int64_t t)
@@ -299,10 +336,9 @@ add_record(struct ctx *c, const char *ident, int error, const char *p,
 	}
 	if ((c->o.max_records > 0 && b->records >= c->o.max_records) ||
 	    (c->o.max_bytes > 0 && b->gz.raw >= c->o.max_bytes) ||
-	    (c->o.max_compressed > 0 &&
-	    gz_estimate(&b->gz) >= c->o.max_compressed))
+	    (c->o.max_compressed > 0 && over_compressed(c, b)))
 		seal_slot(c, slot_of(c, b));
-	return 0;
+	return c->failed ? -1 : 0;
 }
 
 /*
@@ -452,7 +488,7 @@ timers(struct ctx *c, int64_t *next_sync)
 			seal_slot(c, i);
 	}
 	for (i = 0; i < c->nopen; i++)
-		dirty |= c->open[i]->gz.dirty;
+		dirty |= c->open[i]->gz.inlen > 0;
 	if (now >= *next_sync) {
 		for (i = 0; i < c->nopen; i++) {
 			if (batch_sync(c->open[i]) == -1) {
@@ -553,6 +589,7 @@ main(int argc, char *argv[])
 		    "day=!{timestamp:dd}/",
 		.max_bytes = 128ULL << 20, .max_age = 300000, .sync = 1000,
 		.max_open = 64, .max_line = TEL_LINE_MAX_DEFAULT, .level = 6,
+		.threads = -1,
 	} };
 	/* the -v summary and the --metrics file */
 	const struct metric table[] = {
@@ -587,6 +624,7 @@ main(int argc, char *argv[])
 	if (tel_prng_seed_random(&c.sp.rng) == -1)
 		err(1, "getrandom");
 	c.sp.level = c.o.level;
+	c.sp.threads = c.o.threads >= 0 ? c.o.threads : default_threads();
 	c.sp.name = c.o.name;
 	c.sp.out = &out;
 	setup_signals(&waitmask);

@@ -819,6 +819,16 @@ setup(struct cat *c)
 		{ "auto.offset.reset", "earliest" },
 		/* an idle partition's fetch returns sooner: -e ends sooner */
 		{ "fetch.wait.max.ms", "100" },
+		/*
+		 * Once its queue is full, librdkafka 2.0 fetches again only
+		 * when its broker thread next wakes, up to 1 s later (later
+		 * versions call it fetch.queue.backoff.ms); a reader slower
+		 * than the fetch then waits on an empty queue.  A queue that
+		 * holds about a second of a slow reader's input bridges it:
+		 * bound by bytes, not by count.
+		 */
+		{ "queued.max.messages.kbytes", "131072" },
+		{ "queued.min.messages", "1000000" },
 		{ "enable.auto.commit", c->o.group ? "true" : "false" },
 		/* no commits happen without -G; librdkafka wants a name */
 		{ "group.id", c->o.group ? c->o.group : "tel-kafka-cat" },

@@ -1,6 +1,6 @@
 /*
  * Fuzz target: gzip writing and salvaging.  The input is compressed
- * with sync flushes at input-chosen points, the file cut at an
+ * with member ends (gz_sync) at input-chosen points, the file cut at an
  * input-chosen length (or corrupted), and salvaged: what comes back must
  * be a prefix of the input, and all of it when nothing was cut; so must
  * the header's metadata, of an input-chosen length (too long must be
@@ -90,6 +90,20 @@ make_meta(unsigned k)
 	return m;
 }
 
+/*
+ * One pool per level, made once (they are large), compressing on this
+ * thread: the fuzzer wants one; tel-batch's tests run the workers.
+ */
+static struct gz_pool *
+pool(int level)
+{
+	static struct gz_pool *k[10];
+
+	if (k[level] == NULL && (k[level] = gz_pool_new(level, 0)) == NULL)
+		abort();
+	return k[level];
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -107,7 +121,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	meta = make_meta(data[0] / 10);
-	if (gz_writer_init(&g, data[0] % 10, meta, to_buf, &z) == -1) {
+	if (gz_writer_init(&g, pool(data[0] % 10), meta, to_buf, &z) == -1) {
 		if (errno != EINVAL || strlen(meta) <= GZ_META_MAX)
 			abort();
 		free(meta);
