@@ -29,7 +29,7 @@ struct codec {
 struct job {
 	struct gz_writer	*w;
 	unsigned char		*p;
-	size_t			 n;
+	size_t			 n, cap;	/* cap: p's size */
 	uint64_t		 seq;
 	struct job		*next;
 };
@@ -41,6 +41,8 @@ struct gz_pool {
 	struct job	*head, *tail;	/* queued, oldest first */
 	size_t		 inflight;	/* queued or being compressed */
 	size_t		 maxflight;
+	unsigned char	**spare;	/* GZ_MEMBER buffers to use again */
+	size_t		 nspare;	/* at most maxflight */
 	int		 stop, nthreads, ncodecs;
 	pthread_t	*threads;
 	struct codec	*codecs;	/* one per thread; [0] inline */
@@ -144,6 +146,21 @@ deliver(struct gz_pool *pl, const struct job *j, const unsigned char *out,
 	pthread_cond_broadcast(&pl->done);
 }
 
+/*
+ * With the pool's lock held: keeps a full-size buffer of a done job for
+ * the next member (malloc and free of a MiB a member would cost page
+ * faults, and a sanitizer's quarantine), frees the rest.
+ */
+static void
+recycle(struct gz_pool *pl, struct job *j)
+{
+	if (j->cap == GZ_MEMBER && pl->nspare < pl->maxflight)
+		pl->spare[pl->nspare++] = j->p;
+	else
+		free(j->p);
+	free(j);
+}
+
 static void *
 worker(void *arg)
 {
@@ -166,8 +183,7 @@ worker(void *arg)
 			pthread_mutex_lock(&pl->mu);
 		}
 		deliver(pl, j, k->out, len);
-		free(j->p);
-		free(j);
+		recycle(pl, j);
 	}
 	pthread_mutex_unlock(&pl->mu);
 	return NULL;
@@ -227,7 +243,8 @@ gz_pool_new(int level, int threads)
 	pthread_cond_init(&pl->work, NULL);
 	pthread_cond_init(&pl->done, NULL);
 	pl->maxflight = 2 * (size_t)n;	/* members in memory, at most */
-	if ((pl->codecs = calloc((size_t)n, sizeof(*pl->codecs))) == NULL)
+	if ((pl->codecs = calloc((size_t)n, sizeof(*pl->codecs))) == NULL ||
+	    (pl->spare = calloc(pl->maxflight, sizeof(*pl->spare))) == NULL)
 		goto fail;
 	pl->ncodecs = n;
 	for (i = 0; i < n; i++) {
@@ -256,6 +273,9 @@ gz_pool_free(struct gz_pool *pl)
 		libdeflate_free_compressor(pl->codecs[i].c);
 		free(pl->codecs[i].out);
 	}
+	while (pl->nspare > 0)
+		free(pl->spare[--pl->nspare]);
+	free(pl->spare);
 	free(pl->codecs);
 	free(pl->threads);
 	pthread_cond_destroy(&pl->work);
@@ -369,6 +389,7 @@ submit(struct gz_writer *g)
 	j->w = g;
 	j->p = g->in;
 	j->n = g->inlen;
+	j->cap = g->incap;
 	j->seq = g->submitted++;
 	g->lastcap = g->incap;
 	g->in = NULL;
@@ -378,9 +399,8 @@ submit(struct gz_writer *g)
 		pthread_mutex_lock(&pl->mu);
 		pl->inflight++;
 		deliver(pl, j, pl->codecs[0].out, len);
+		recycle(pl, j);
 		pthread_mutex_unlock(&pl->mu);
-		free(j->p);
-		free(j);
 		return intact(g);
 	}
 	pthread_mutex_lock(&pl->mu);
@@ -406,8 +426,19 @@ static int
 reserve(struct gz_writer *g, size_t n)
 {
 	size_t cap = g->incap ? g->incap : g->lastcap ? g->lastcap : INMIN;
+	struct gz_pool *pl = g->pool;
 	unsigned char *p;
 
+	if (g->in == NULL && cap == GZ_MEMBER) {	/* a spare, if any */
+		pthread_mutex_lock(&pl->mu);
+		p = pl->nspare > 0 ? pl->spare[--pl->nspare] : NULL;
+		pthread_mutex_unlock(&pl->mu);
+		if (p == NULL && (p = malloc(GZ_MEMBER)) == NULL)
+			return -1;
+		g->in = p;
+		g->incap = GZ_MEMBER;
+		return 0;
+	}
 	while (cap < g->inlen + n)
 		cap *= 2;
 	if (cap == g->incap)

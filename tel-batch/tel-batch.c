@@ -194,13 +194,16 @@ parse_args(int argc, char *argv[], struct opts *o, struct metrics *m)
 		bad_option("-d", "", "the spool directory is required");
 }
 
-/* As many compressing threads as CPUs, up to 8: deflate is the work. */
+/*
+ * As many compressing threads as CPUs, up to 4: deflate is the work, and
+ * 4 outrun what tel-kafka-cat feeds one pipeline.
+ */
 static int
 default_threads(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-	return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+	return n < 1 ? 1 : n > 4 ? 4 : (int)n;
 }
 
 static void
