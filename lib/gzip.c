@@ -16,6 +16,7 @@
 #define XLEN_MAX	65535		/* RFC 1952 2.3.1.1: XLEN is 2 bytes */
 #define HEAD_MAX	(10 + 2 + XLEN_MAX)	/* header, XLEN, extra field */
 #define TRAILER	8		/* CRC-32, ISIZE */
+#define FEXTRA	4		/* RFC 1952 2.3.1: FLG bit 2 */
 
 /* A compressor and room for any member it makes. */
 struct codec {
@@ -84,7 +85,7 @@ put_header(const struct gz_writer *g, uint64_t seq, unsigned char *p)
 	p[0] = 0x1f;
 	p[1] = 0x8b;
 	p[2] = 8;			/* CM: deflate */
-	p[3] = extra ? 4 : 0;		/* FLG: FEXTRA */
+	p[3] = extra ? FEXTRA : 0;	/* FLG */
 	put_le32(p + 4, 0);		/* MTIME: none */
 	p[8] = 0;			/* XFL */
 	p[9] = 3;			/* OS: Unix */
@@ -140,6 +141,10 @@ deliver(struct gz_pool *pl, const struct job *j, const unsigned char *out,
 	} else if (!g->failed) {
 		g->packed += len;
 		g->in_at_out += j->n;
+		if (j->n == GZ_MEMBER) {
+			g->full_packed += len;
+			g->full_raw += j->n;
+		}
 	}
 	g->written++;
 	pl->inflight--;
@@ -167,7 +172,7 @@ worker(void *arg)
 	struct codec *k = arg;
 	struct gz_pool *pl = k->pool;
 	struct job *j;
-	size_t len = 0;
+	size_t len;
 
 	pthread_mutex_lock(&pl->mu);
 	for (;;) {
@@ -177,6 +182,7 @@ worker(void *arg)
 			break;		/* stopped, and nothing left */
 		if ((pl->head = j->next) == NULL)
 			pl->tail = NULL;
+		len = 0;	/* a failed writer's members are skipped */
 		if (!j->w->failed) {
 			pthread_mutex_unlock(&pl->mu);
 			len = compress_member(k, j);
@@ -239,9 +245,13 @@ gz_pool_new(int level, int threads)
 	}
 	if ((pl = calloc(1, sizeof(*pl))) == NULL)
 		return NULL;
-	pthread_mutex_init(&pl->mu, NULL);
-	pthread_cond_init(&pl->work, NULL);
-	pthread_cond_init(&pl->done, NULL);
+	if (pthread_mutex_init(&pl->mu, NULL) != 0 ||
+	    pthread_cond_init(&pl->work, NULL) != 0 ||
+	    pthread_cond_init(&pl->done, NULL) != 0) {
+		free(pl);	/* none of them holds anything on Linux */
+		errno = ENOMEM;
+		return NULL;
+	}
 	pl->maxflight = 2 * (size_t)n;	/* members in memory, at most */
 	if ((pl->codecs = calloc((size_t)n, sizeof(*pl->codecs))) == NULL ||
 	    (pl->spare = calloc(pl->maxflight, sizeof(*pl->spare))) == NULL)
@@ -320,20 +330,14 @@ gz_writer_init(struct gz_writer *g, struct gz_pool *pl, const char *meta,
 }
 
 /*
- * Waits until every member handed over is written; -1 with the sink's
- * errno if one could not be.
+ * With the pool's lock held, released on return: -1 with the sink's
+ * errno if a member of g could not be written, else 0.
  */
 static int
-drained(struct gz_writer *g)
+failure(struct gz_pool *pl, struct gz_writer *g)
 {
-	struct gz_pool *pl = g->pool;
-	int failed, e;
+	int failed = g->failed, e = g->err;
 
-	pthread_mutex_lock(&pl->mu);
-	while (g->written != g->submitted)
-		pthread_cond_wait(&pl->done, &pl->mu);
-	failed = g->failed;
-	e = g->err;
 	pthread_mutex_unlock(&pl->mu);
 	if (failed) {
 		errno = e != 0 ? e : EIO;
@@ -342,35 +346,59 @@ drained(struct gz_writer *g)
 	return 0;
 }
 
+/* Waits until every member handed over is written; see failure(). */
+static int
+drained(struct gz_writer *g)
+{
+	struct gz_pool *pl = g->pool;
+
+	pthread_mutex_lock(&pl->mu);
+	while (g->written != g->submitted)
+		pthread_cond_wait(&pl->done, &pl->mu);
+	return failure(pl, g);
+}
+
+/* Is the file whole so far?  See failure(). */
+static int
+intact(struct gz_writer *g)
+{
+	pthread_mutex_lock(&g->pool->mu);
+	return failure(g->pool, g);
+}
+
 void
 gz_writer_free(struct gz_writer *g)
 {
+	struct gz_pool *pl = g->pool;
 	int e = errno;
 
-	if (g->pool != NULL)
+	if (pl != NULL) {
 		(void)drained(g);	/* no job may point at g */
+		pthread_mutex_lock(&pl->mu);
+		if (g->incap == GZ_MEMBER && pl->nspare < pl->maxflight) {
+			pl->spare[pl->nspare++] = g->in;	/* for the next */
+			g->in = NULL;
+		}
+		pthread_mutex_unlock(&pl->mu);
+	}
 	free(g->in);
 	free(g->extra);
 	g->in = g->extra = NULL;
 	errno = e;
 }
 
-/* Is the file whole so far?  -1 with the sink's errno if not. */
+/* Without threads: compresses and writes job j here. */
 static int
-intact(struct gz_writer *g)
+run_here(struct gz_writer *g, struct job *j)
 {
 	struct gz_pool *pl = g->pool;
-	int failed, e;
+	size_t len = compress_member(&pl->codecs[0], j);
 
 	pthread_mutex_lock(&pl->mu);
-	failed = g->failed;
-	e = g->err;
-	pthread_mutex_unlock(&pl->mu);
-	if (failed) {
-		errno = e != 0 ? e : EIO;
-		return -1;
-	}
-	return 0;
+	pl->inflight++;
+	deliver(pl, j, pl->codecs[0].out, len);
+	recycle(pl, j);
+	return failure(pl, g);
 }
 
 /*
@@ -382,7 +410,6 @@ submit(struct gz_writer *g)
 {
 	struct gz_pool *pl = g->pool;
 	struct job *j;
-	size_t len;
 
 	if (intact(g) == -1 || (j = calloc(1, sizeof(*j))) == NULL)
 		return -1;
@@ -394,15 +421,8 @@ submit(struct gz_writer *g)
 	g->lastcap = g->incap;
 	g->in = NULL;
 	g->incap = g->inlen = 0;
-	if (pl->nthreads == 0) {
-		len = compress_member(&pl->codecs[0], j);
-		pthread_mutex_lock(&pl->mu);
-		pl->inflight++;
-		deliver(pl, j, pl->codecs[0].out, len);
-		recycle(pl, j);
-		pthread_mutex_unlock(&pl->mu);
-		return intact(g);
-	}
+	if (pl->nthreads == 0)
+		return run_here(g, j);
 	pthread_mutex_lock(&pl->mu);
 	while (pl->inflight >= pl->maxflight)	/* bounds the memory */
 		pthread_cond_wait(&pl->done, &pl->mu);
@@ -474,19 +494,43 @@ gz_write(struct gz_writer *g, const void *p, size_t n)
 }
 
 int
+gz_flush(struct gz_writer *g)
+{
+	if (g->inlen == 0)
+		return 0;
+	return submit(g);
+}
+
+/* Waits for the members handed over even if the last could not be. */
+static int
+settle(struct gz_writer *g, int rc)
+{
+	int e = errno;
+
+	if (drained(g) == -1)
+		return -1;
+	errno = e;
+	return rc;
+}
+
+int
 gz_sync(struct gz_writer *g)
 {
-	if (g->inlen > 0 && submit(g) == -1)
-		return -1;
-	return drained(g);
+	return settle(g, gz_flush(g));
 }
 
 int
 gz_finish(struct gz_writer *g)
 {
 	/* an empty file is still one (empty) member */
-	if ((g->inlen > 0 || g->submitted == 0) && submit(g) == -1)
-		return -1;
+	if (g->inlen > 0 || g->submitted == 0)
+		return settle(g, submit(g));
+	return drained(g);
+}
+
+int
+gz_wait(struct gz_writer *g)
+{
 	return drained(g);
 }
 
@@ -494,18 +538,25 @@ uint64_t
 gz_estimate(const struct gz_writer *g, int *guess)
 {
 	struct gz_pool *pl = g->pool;
-	uint64_t pending, packed, done;
+	uint64_t packed, done, fp, fr, pending;
 
 	pthread_mutex_lock(&pl->mu);
 	packed = g->packed;
 	done = g->in_at_out;
+	fp = g->full_packed;
+	fr = g->full_raw;
 	pthread_mutex_unlock(&pl->mu);
-	/* input not yet compressed comes out at the ratio seen so far */
+	/*
+	 * The rest at the ratio of the full members: a short one (ended by
+	 * a sync) compresses worse, and would seal the batch early.
+	 */
 	pending = g->raw - done;
-	*guess = done == 0 && pending > 0;
-	if (done == 0)
-		return packed + pending / 4;
-	return packed + pending * packed / done;
+	*guess = fr == 0 && pending > 0;
+	if (fr > 0)
+		return packed + pending * fp / fr;
+	if (done > 0)
+		return packed + pending * packed / done;
+	return packed + pending / 4;
 }
 
 /* The data of the "TL" subfield in extra field x[0..len); NULL if none. */

@@ -55,10 +55,12 @@ struct gz_writer {
 	size_t		 incap, inlen, lastcap, extralen;
 	uint64_t	 raw;		/* bytes taken in */
 	uint64_t	 submitted;	/* members handed to the pool */
-	/* under the pool's lock: */
+	/* under the pool's lock (or read after gz_finish or gz_sync): */
 	uint64_t	 written;	/* members the sink took (or skipped) */
 	uint64_t	 packed;	/* bytes handed to the sink */
 	uint64_t	 in_at_out;	/* input in those members */
+	uint64_t	 full_packed;	/* of them, those of GZ_MEMBER bytes */
+	uint64_t	 full_raw;
 	int		 failed;	/* the sink failed: the file has a hole */
 	int		 err;		/* its errno */
 };
@@ -71,14 +73,19 @@ void		 gz_pool_free(struct gz_pool *);
 int	gz_writer_init(struct gz_writer *, struct gz_pool *, const char *,
 	    gz_sink, void *);
 int	gz_write(struct gz_writer *, const void *, size_t);
+/* A member's end, handed over: to be written, without waiting. */
+int	gz_flush(struct gz_writer *);
 /* A member's end, and waits until it is written: decodable so far. */
 int	gz_sync(struct gz_writer *);
 int	gz_finish(struct gz_writer *);	/* the last member; complete */
+/* Waits until the members handed over are written. */
+int	gz_wait(struct gz_writer *);
 
 /*
  * The compressed size the input so far will come to: exact for the
- * members written, the rest at their ratio; *guess is set if there is
- * input but no member written yet, and the ratio a guess (1/4).
+ * members written, the rest at the ratio of the full ones among them
+ * (else of all, else 1/4); *guess is set if there is input but no full
+ * member written yet.
  */
 uint64_t	gz_estimate(const struct gz_writer *, int *);
 void	gz_writer_free(struct gz_writer *);

@@ -89,13 +89,20 @@ test_expect_success '-j 3 runs three compressing threads; -j 0 none' '
 	done
 '
 
+# grown DIR N: the file being written in DIR/open is larger than N bytes
+grown() {
+	test "$(cat "$1"/open/*.gz 2>/dev/null | wc -c)" -gt "$2"
+}
+
 test_expect_success 'each --sync ends a member: records sent apart are apart' '
 	{ tel-batch --sync 100ms -d s2 <fifo >m2 & } &&
 	pid=$! &&
 	exec 9>fifo &&
+	size=0 &&
 	for n in 1 2 3; do
 		echo "{\"n\":$n}" >&9 &&
-		sleep 0.4 || return 1
+		test_wait_until 10 grown s2 $size &&
+		size=$(cat s2/open/*.gz | wc -c) || return 1
 	done &&
 	exec 9>&- &&
 	wait $pid &&

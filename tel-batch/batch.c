@@ -154,9 +154,9 @@ batch_free(struct batch *b)
 {
 	if (b == NULL)
 		return;
+	gz_writer_free(&b->gz);	/* waits for the threads writing to fd */
 	if (b->fd != -1)
 		close(b->fd);
-	gz_writer_free(&b->gz);
 	EVP_MD_CTX_free(b->sha);
 	free(b->ident);
 	free(b->key);
@@ -176,6 +176,12 @@ batch_add(struct batch *b, const char *line, size_t len, int64_t t)
 		b->last = t;
 	b->records++;
 	return 0;
+}
+
+int
+batch_flush(struct batch *b)
+{
+	return gz_flush(&b->gz);
 }
 
 int
@@ -255,8 +261,8 @@ batch_seal(struct spool *sp, struct batch *b, int announce)
 	times[1].tv_sec = b->last / 1000;
 	times[1].tv_nsec = (long)(b->last % 1000) * 1000000;
 	if (gz_finish(&b->gz) == -1) {	/* a hole: leave it to salvage */
-		warn("%s: not sealed after a write error; a restart salvages "
-		    "what it can", b->path);
+		warn("%s: not sealed; a restart salvages what it can",
+		    b->path);
 		return -1;
 	}
 	if (futimens(b->fd, times) == -1 || fsync(b->fd) == -1) {
@@ -272,6 +278,7 @@ batch_seal(struct spool *sp, struct batch *b, int announce)
 	if (EVP_DigestFinal_ex(b->sha, md, &mdlen) != 1 ||
 	    (file = publish(sp, b->path, b->key)) == NULL)
 		return -1;
+	/* gz_finish has waited for the threads: the counts are final */
 	sp->sealed++;
 	sp->sealed_error += b->error;
 	sp->bytes += b->gz.packed;

@@ -52,6 +52,7 @@ int	spool_recover(struct spool *);
 struct batch	*batch_open(struct spool *, const char *, int, int64_t,
 		    int64_t, const char *);
 int		 batch_add(struct batch *, const char *, size_t, int64_t);
+int		 batch_flush(struct batch *);
 int		 batch_sync(struct batch *);
 int		 batch_seal(struct spool *, struct batch *, int);
 void		 batch_free(struct batch *);

@@ -236,6 +236,31 @@ setup_prefixes(struct ctx *c)
 	}
 }
 
+static int
+expired(struct ctx *c, size_t i, int64_t now)
+{
+	return now - c->open[i]->opened >= (int64_t)c->o.max_age;
+}
+
+/*
+ * Hands the records gathered by every open batch (only the expired ones
+ * if now is set) to the compressing threads, so that these work on them
+ * together before each batch is waited for, by a sync or a seal.
+ */
+static void
+flush_all(struct ctx *c, int64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < c->nopen; i++) {
+		if ((now == 0 || expired(c, i, now)) &&
+		    batch_flush(c->open[i]) == -1) {
+			warn("%s", c->open[i]->path);
+			c->failed = 1;
+		}
+	}
+}
+
 /* Seals b and drops it from the open table (slot i). */
 static void
 seal_slot(struct ctx *c, size_t i)
@@ -251,6 +276,7 @@ seal_slot(struct ctx *c, size_t i)
 static void
 seal_all(struct ctx *c)
 {
+	flush_all(c, 0);
 	while (c->nopen > 0)
 		seal_slot(c, c->nopen - 1);
 }
@@ -306,9 +332,9 @@ batch_for(struct ctx *c, const char *ident, int error, size_t len, int64_t t)
 }
 
 /*
- * Past --max-compressed?  Until a member of the batch is written its
- * ratio is a guess: then it writes what it has and looks again, rather
- * than seal on the guess.
+ * Past --max-compressed?  Until a full member of the batch is written
+ * the estimate's ratio is a guess: then it waits for the members handed
+ * over and, if still in doubt, writes what it has and looks again.
  */
 static int
 over_compressed(struct ctx *c, struct batch *b)
@@ -319,7 +345,9 @@ over_compressed(struct ctx *c, struct batch *b)
 		return 0;
 	if (!guess)
 		return 1;
-	if (batch_sync(b) == -1) {
+	if (gz_wait(&b->gz) == -1 ||
+	    (gz_estimate(&b->gz, &guess) >= c->o.max_compressed && guess &&
+	    batch_sync(b) == -1)) {
 		warn("%s", b->path);
 		c->failed = 1;
 		return 0;
@@ -486,13 +514,15 @@ timers(struct ctx *c, int64_t *next_sync)
 	size_t i;
 	int dirty = 0;
 
+	flush_all(c, now);
 	for (i = c->nopen; i-- > 0;) {
-		if (now - c->open[i]->opened >= (int64_t)c->o.max_age)
+		if (expired(c, i, now))
 			seal_slot(c, i);
 	}
 	for (i = 0; i < c->nopen; i++)
 		dirty |= c->open[i]->gz.inlen > 0;
 	if (now >= *next_sync) {
+		flush_all(c, 0);
 		for (i = 0; i < c->nopen; i++) {
 			if (batch_sync(c->open[i]) == -1) {
 				warn("%s", c->open[i]->path);
@@ -575,6 +605,8 @@ setup_signals(sigset_t *waitmask)
 		sigaddset(&block, sigs[i]);
 	}
 	signal(SIGPIPE, SIG_IGN);	/* a broken stdout is an error we report */
+	/* a file past the size limit is a write error (EFBIG), on any thread */
+	signal(SIGXFSZ, SIG_IGN);
 	sigprocmask(SIG_BLOCK, &block, waitmask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigdelset(waitmask, sigs[i]);	/* even if blocked on entry */

@@ -5,7 +5,8 @@
  * be a prefix of the input, and all of it when nothing was cut; so must
  * the header's metadata, of an input-chosen length (too long must be
  * refused).  Or the input itself is salvaged as a gzip file, for the
- * header parsing (extra subfields, comment).
+ * header parsing (extra subfields, comment).  Or, large(), written over
+ * and over into full members.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -104,6 +105,47 @@ pool(int level)
 	return k[level];
 }
 
+/*
+ * The input written over and over, in input-sized writes, past two full
+ * members: all of it must come back from the whole file (rc 1), and a
+ * file one byte short must be reported cut (rc 0).
+ */
+static void
+large(const uint8_t *data, size_t size)
+{
+	struct buf z = { 0 }, back = { 0 };
+	struct gz_writer g;
+	size_t total = 0, i;
+	int fd, rc;
+
+	if (gz_writer_init(&g, pool(data[0] % 10), "m", to_buf, &z) == -1)
+		abort();
+	while (total < 2 * GZ_MEMBER + 1000) {
+		if (gz_write(&g, data + 2, size - 2) == -1)
+			abort();
+		total += size - 2;
+	}
+	if (gz_finish(&g) == -1)
+		abort();
+	gz_writer_free(&g);
+	fd = memfile(z.p, z.len);
+	rc = gz_salvage(fd, to_buf, &back, NULL, 0);
+	close(fd);
+	if (rc != 1 || back.len != total)
+		abort();
+	for (i = 0; i < total; i += size - 2)
+		if (memcmp(back.p + i, data + 2, size - 2) != 0)
+			abort();
+	back.len = 0;
+	fd = memfile(z.p, z.len - 1);
+	rc = gz_salvage(fd, to_buf, &back, NULL, 0);
+	close(fd);
+	if (rc != 0 || back.len > total)
+		abort();
+	free(z.p);
+	free(back.p);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -118,6 +160,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (data[1] == 2) {
 		salvage_raw(data + 2, size - 2);
+		return 0;
+	}
+	if (data[1] == 3 && size >= 64) {
+		large(data, size);
 		return 0;
 	}
 	meta = make_meta(data[0] / 10);
