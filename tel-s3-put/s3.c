@@ -346,6 +346,8 @@ trace(const struct s3 *s, const struct s3_call *c, const struct s3_reply *r,
 
 	if (!s->o.verbose)
 		return;
+	/* one line, whole: -j workers trace at once (t4002 saw them mixed) */
+	flockfile(stderr);
 	fprintf(stderr, "tel-s3-put: %s s3://%s/%s", c->method, s->o.bucket,
 	    c->key ? c->key : "");
 	for (i = 0; i < c->nquery; i++)
@@ -358,6 +360,7 @@ trace(const struct s3 *s, const struct s3_call *c, const struct s3_reply *r,
 	else
 		fprintf(stderr, ": %s", r->why);
 	fprintf(stderr, " (%lld ms)\n", (long long)(s3_mono_ms() - t0));
+	funlockfile(stderr);
 }
 
 /* One signed attempt: 0 done, -1 failed (see r), -2 failed for good. */
