@@ -1,6 +1,5 @@
 /* S3 requests: addressing, signing, retries.  See s3.h. */
 #include <ctype.h>
-#include <err.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "diag.h"
 #include "rfc3339.h"
 #include "s3.h"
 #include "xml.h"
@@ -425,7 +425,7 @@ backoff(struct s3 *s, const struct s3_call *c, const struct s3_reply *r,
 		return -1;
 	if (!s->o.quiet) {
 		s3_reply_describe(r, why, sizeof(why));
-		warnx("s3://%s/%s: %s; retrying in %lld ms (attempt %u of %u)",
+		tel_warnx("s3://%s/%s: %s; retrying in %lld ms (attempt %u of %u)",
 		    s->o.bucket, c->key ? c->key : "", why, (long long)delay,
 		    r->attempts + 1, max);
 	}

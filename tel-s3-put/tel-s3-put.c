@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "diag.h"
 #include "manifest.h"
 #include "metrics.h"
 #include "ndjson.h"
@@ -301,7 +302,7 @@ finish(struct ctx *c, const struct manifest *m, const struct up_result *res,
 	size_t len;
 
 	if (manifest_result(m, &r, &line, &len) == -1) {
-		warnx("out of memory");
+		tel_warnx("out of memory");
 		c->failed = 1;
 		goto out;
 	}
@@ -309,7 +310,7 @@ finish(struct ctx *c, const struct manifest *m, const struct up_result *res,
 	if (c->out_broken || ndjson_put_line(&c->w, line, len) == -1 ||
 	    ndjson_flush(&c->w) == -1) {
 		if (!c->out_broken)
-			warn("stdout");
+			tel_warn("stdout");
 		c->failed = c->out_broken = 1;
 		pthread_mutex_unlock(&c->mu);
 		goto out;
@@ -319,11 +320,11 @@ finish(struct ctx *c, const struct manifest *m, const struct up_result *res,
 	c->attempts += res->attempts;
 	pthread_mutex_unlock(&c->mu);
 	if (!c->o.keep && unlink(m->file) == -1) {
-		warn("%s", m->file);
+		tel_warn("%s", m->file);
 		c->failed = 1;
 	}
 	if (c->so.verbose)
-		warnx("s3://%s/%s: stored, %s", c->so.bucket, m->key,
+		tel_warnx("s3://%s/%s: stored, %s", c->so.bucket, m->key,
 		    c->o.keep ? "file kept" : "file removed");
 out:
 	free(line);
@@ -357,7 +358,7 @@ worker_put(void *arg, const char *line, size_t len)
 	char why[256];
 
 	if (manifest_parse(line, len, &m, why, sizeof(why)) == -1) {
-		warnx("%s", why);
+		tel_warnx("%s", why);
 		w->c->failed = 1;
 		return;
 	}
@@ -372,7 +373,7 @@ put_one(struct ctx *c, const struct manifest *m)
 	if (c->pool == NULL)
 		put_with(c, &c->s, m);
 	else if (pool_put(c->pool, m->line, m->len) == -1) {
-		warnx("out of memory");
+		tel_warnx("out of memory");
 		c->failed = 1;
 	}
 }
@@ -385,14 +386,14 @@ put_path(struct ctx *c, const char *file, const char *key)
 	char err[256], *line;
 
 	if (key_check(key, err, sizeof(err)) == -1) {
-		warnx("%s: %s", file, err);
+		tel_warnx("%s: %s", file, err);
 		c->failed = 1;
 		count(c, &c->rejected, 1);
 		return;
 	}
 	if ((line = manifest_make(file, key)) == NULL ||
 	    manifest_parse(line, strlen(line), &m, err, sizeof(err)) == -1) {
-		warnx("%s: %s", file, line == NULL ? "out of memory" : err);
+		tel_warnx("%s: %s", file, line == NULL ? "out of memory" : err);
 		c->failed = 1;
 		count(c, &c->rejected, 1);
 		free(line);
@@ -417,21 +418,21 @@ read_stdin(struct ctx *c)
 	while (!got_stop && (r = ndjson_read(&rd, &l)) != NDJSON_EOF) {
 		if (r == -1) {
 			if (errno != EINTR) {
-				warn("stdin");
+				tel_warn("stdin");
 				c->failed = 1;
 				break;
 			}
 			continue;
 		}
 		if (l.too_long) {
-			warnx("line %llu: longer than %d bytes",
+			tel_warnx("line %llu: longer than %d bytes",
 			    (unsigned long long)l.lineno, TEL_LINE_MAX_DEFAULT);
 			c->failed = 1;
 			count(c, &c->rejected, 1);
 			continue;
 		}
 		if (manifest_parse(l.ptr, l.len, &m, why, sizeof(why)) == -1) {
-			warnx("line %llu: %s", (unsigned long long)l.lineno, why);
+			tel_warnx("line %llu: %s", (unsigned long long)l.lineno, why);
 			c->failed = 1;
 			count(c, &c->rejected, 1);
 			continue;
@@ -452,7 +453,7 @@ walk(struct ctx *c, const char *dir, size_t rootlen)
 	int i, n;
 
 	if ((n = scandir(dir, &ents, NULL, alphasort)) == -1) {
-		warn("%s", dir);
+		tel_warn("%s", dir);
 		c->failed = 1;
 		return;
 	}
@@ -464,7 +465,7 @@ walk(struct ctx *c, const char *dir, size_t rootlen)
 		}
 		if (lstat(path, &st) == -1) {
 			if (errno != ENOENT) {	/* gone: sent by another */
-				warn("%s", path);
+				tel_warn("%s", path);
 				c->failed = 1;
 			}
 		} else if (S_ISDIR(st.st_mode))
@@ -485,7 +486,7 @@ drain_spool(struct ctx *c)
 	if (asprintf(&ready, "%s/ready", c->o.spool) == -1)
 		err(1, NULL);
 	if (access(ready, F_OK) == -1) {
-		warn("%s", ready);
+		tel_warn("%s", ready);
 		c->failed = 1;
 	} else
 		walk(c, ready, strlen(ready));
@@ -614,7 +615,7 @@ main(int argc, char *argv[])
 		errx(1, "pthread_mutex_init");
 	setup_workers(&c);
 	if (metrics_thread_start(&c.metrics, &c.mu) == -1)
-		warnx("--metrics: cannot start a thread; written at exit only");
+		tel_warnx("--metrics: cannot start a thread; written at exit only");
 	c.w.interrupt = &got_stop;
 	if (c.o.spool != NULL)
 		drain_spool(&c);
@@ -632,11 +633,11 @@ main(int argc, char *argv[])
 		read_stdin(&c);
 	finish_workers(&c);
 	if (got_stop) {
-		warnx("interrupted; files not confirmed by the store are kept");
+		tel_warnx("interrupted; files not confirmed by the store are kept");
 		c.failed = 1;
 	}
 	if (ndjson_flush(&c.w) == -1 && !c.out_broken) {
-		warn("stdout");
+		tel_warn("stdout");
 		c.failed = 1;
 	}
 	status = c.failed ? 1 : 0;

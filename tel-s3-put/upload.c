@@ -2,7 +2,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
-#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -17,6 +16,7 @@
 
 #include "base64.h"
 #include "crc32c.h"
+#include "diag.h"
 #include "manifest.h"
 #include "pool.h"
 #include "upload.h"
@@ -53,7 +53,7 @@ fail(const struct job *j, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	warnx("s3://%s/%s: %s", j->s->o.bucket, j->it->key, msg);
+	tel_warnx("s3://%s/%s: %s", j->s->o.bucket, j->it->key, msg);
 }
 
 /*
@@ -625,7 +625,7 @@ take_file(struct job *j, struct stat *st)
 	if (flock(j->fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EWOULDBLOCK) {
 			if (!j->s->o.quiet)
-				warnx("%s: in use by another process; skipped",
+				tel_warnx("%s: in use by another process; skipped",
 				    j->it->file);
 			return 1;
 		}

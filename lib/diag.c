@@ -1,0 +1,44 @@
+/* Whole-line warnings for threaded tools: see diag.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "diag.h"
+
+/* "prog: message[: strerror(e)]\n" under stderr's lock; e < 0: none. */
+static void
+say(int e, const char *fmt, va_list ap)
+{
+	flockfile(stderr);
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	vfprintf(stderr, fmt, ap);
+	if (e >= 0)
+		fprintf(stderr, ": %s", strerror(e));
+	fputc('\n', stderr);
+	funlockfile(stderr);
+}
+
+void
+tel_warn(const char *fmt, ...)
+{
+	va_list ap;
+	int e = errno;
+
+	va_start(ap, fmt);
+	say(e, fmt, ap);
+	va_end(ap);
+	errno = e;
+}
+
+void
+tel_warnx(const char *fmt, ...)
+{
+	va_list ap;
+	int e = errno;
+
+	va_start(ap, fmt);
+	say(-1, fmt, ap);
+	va_end(ap);
+	errno = e;
+}

@@ -1,0 +1,13 @@
+/*
+ * warn(3) and warnx(3) that print each message whole: glibc's print the
+ * program name, the message and the newline in three stdio calls, and
+ * another thread's message can land between them (tel-s3-put's -j
+ * workers did so).  These hold stderr's lock for the whole line.
+ */
+#ifndef TEL_DIAG_H
+#define TEL_DIAG_H
+
+void	tel_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	tel_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
