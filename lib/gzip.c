@@ -152,17 +152,25 @@ deliver(struct gz_pool *pl, const struct job *j, const unsigned char *out,
 }
 
 /*
- * With the pool's lock held: keeps a full-size buffer of a done job for
- * the next member (malloc and free of a MiB a member would cost page
- * faults, and a sanitizer's quarantine), frees the rest.
+ * With the pool's lock held: keeps buffer p of size cap for the next
+ * member if it is a full-size one and there is room (malloc and free of
+ * a MiB a member would cost page faults, and a sanitizer's quarantine),
+ * else frees it.
  */
+static void
+spare(struct gz_pool *pl, unsigned char *p, size_t cap)
+{
+	if (cap == GZ_MEMBER && pl->nspare < pl->maxflight)
+		pl->spare[pl->nspare++] = p;
+	else
+		free(p);
+}
+
+/* With the pool's lock held: done with job j. */
 static void
 recycle(struct gz_pool *pl, struct job *j)
 {
-	if (j->cap == GZ_MEMBER && pl->nspare < pl->maxflight)
-		pl->spare[pl->nspare++] = j->p;
-	else
-		free(j->p);
+	spare(pl, j->p, j->cap);
 	free(j);
 }
 
@@ -375,13 +383,10 @@ gz_writer_free(struct gz_writer *g)
 	if (pl != NULL) {
 		(void)drained(g);	/* no job may point at g */
 		pthread_mutex_lock(&pl->mu);
-		if (g->incap == GZ_MEMBER && pl->nspare < pl->maxflight) {
-			pl->spare[pl->nspare++] = g->in;	/* for the next */
-			g->in = NULL;
-		}
+		spare(pl, g->in, g->incap);	/* for the next batch */
 		pthread_mutex_unlock(&pl->mu);
-	}
-	free(g->in);
+	} else
+		free(g->in);
 	free(g->extra);
 	g->in = g->extra = NULL;
 	errno = e;

@@ -1,9 +1,9 @@
 /*
  * gzip files: a writer that compresses into a file descriptor as a
  * series of gzip members (RFC 1952 2.2: a gzip file is one or more
- * members, and gzip(1), zlib, Python, DuckDB and Hadoop's codec read them
- * all as one stream), and a salvaging reader for files a crash left
- * unfinished.  The only file that talks to zlib or libdeflate.
+ * members, and gzip(1), zlib, Python, Java's GZIPInputStream and DuckDB
+ * read them all as one stream), and a salvaging reader for files a crash
+ * left unfinished.  The only file that talks to zlib or libdeflate.
  *
  * Why members: libdeflate compresses a whole buffer at a time, about
  * twice as fast as zlib's deflate at the same level and a few percent
