@@ -102,6 +102,7 @@ $(B)/t/helper-%: $(B)/obj/t/helper/%.o $(LIBTEL)
 # Fuzz targets link a driver of ours that replays files and random input;
 # "make fuzz" builds the same targets against libFuzzer with clang.
 fuzz-jsonscan_LIBS = $(libs_jansson)
+fuzz-control_LIBS = $(libs_jansson)
 fuzz-gzip_LIBS = $(libs_deflate) $(libs_zlib)
 fuzz-creds_LIBS = $(libs_curl) $(libs_openssl)
 fuzz-prefix_OBJ = $(B)/obj/tel-batch/prefix.o

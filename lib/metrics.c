@@ -84,23 +84,68 @@ put_escaped(FILE *fp, const char *s, int quote)
 	}
 }
 
-/* {a="x",b="y"}: the table's labels, on every sample. */
+/* Is there a label of this name in "a=\"x\",b=\"y\""? */
+static int
+has_label(const char *labels, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = labels; p != NULL && *p != '\0'; p = strchr(p, ',')) {
+		if (*p == ',')
+			p++;
+		if (strncmp(p, name, n) == 0 && p[n] == '=')
+			return 1;
+	}
+	return 0;
+}
+
+/* {a="x",b="y"}: the table's labels and more, on every sample. */
 static void
-put_labels(const struct metrics *m, FILE *fp)
+put_labels(const struct metrics *m, FILE *fp, const char *more)
 {
 	size_t i;
 	int any = 0;
 
 	for (i = 0; i < m->n; i++) {
-		if (m->m[i].type != METRIC_LABEL || m->m[i].s == NULL)
+		if (m->m[i].type != METRIC_LABEL || m->m[i].s == NULL ||
+		    has_label(more, m->m[i].name))
 			continue;
 		fprintf(fp, "%s%s=\"", any ? "," : "{", m->m[i].name);
 		put_escaped(fp, m->m[i].s, 1);
 		putc('"', fp);
 		any = 1;
 	}
+	if (more != NULL && *more != '\0') {
+		fprintf(fp, "%s%s", any ? "," : "{", more);
+		any = 1;
+	}
 	if (any)
 		putc('}', fp);
+}
+
+void
+metrics_put_header(const struct metrics *m, FILE *fp, const char *name,
+    const char *suffix, const char *type, const char *help)
+{
+	char full[NAME_MAX_];
+
+	prom_name(m, name, suffix, full, sizeof(full));
+	fprintf(fp, "# HELP %s ", full);
+	put_escaped(fp, help, 0);
+	fprintf(fp, "\n# TYPE %s %s\n", full, type);
+}
+
+void
+metrics_put_sample(const struct metrics *m, FILE *fp, const char *name,
+    const char *suffix, const char *labels, const char *value)
+{
+	char full[NAME_MAX_];
+
+	prom_name(m, name, suffix, full, sizeof(full));
+	fputs(full, fp);
+	put_labels(m, fp, labels);
+	fprintf(fp, " %s\n", value);
 }
 
 /* One metric: HELP, TYPE and its one sample; value as printf's %s. */
@@ -108,14 +153,15 @@ static void
 put_metric(const struct metrics *m, FILE *fp, const char *name,
     const char *suffix, const char *type, const char *help, const char *value)
 {
-	char full[NAME_MAX_];
+	metrics_put_header(m, fp, name, suffix, type, help);
+	metrics_put_sample(m, fp, name, suffix, NULL, value);
+}
 
-	prom_name(m, name, suffix, full, sizeof(full));
-	fprintf(fp, "# HELP %s ", full);
-	put_escaped(fp, help, 0);
-	fprintf(fp, "\n# TYPE %s %s\n%s", full, type, full);
-	put_labels(m, fp);
-	fprintf(fp, " %s\n", value);
+void
+metrics_extra(struct metrics *m, metrics_extra_fn fn, void *arg)
+{
+	m->extra = fn;
+	m->extra_arg = arg;
 }
 
 static double
@@ -153,6 +199,8 @@ metrics_prom(const struct metrics *m, FILE *fp, int status, int64_t now_ms)
 	char v[32];
 
 	put_table(m, fp);
+	if (m->extra != NULL)
+		m->extra(m, fp, m->extra_arg);
 	snprintf(v, sizeof(v), "%.3f", (double)m->started_ms / 1000);
 	put_metric(m, fp, "start_time", "_seconds", "gauge",
 	    "When the run started, in seconds since the epoch.", v);

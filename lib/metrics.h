@@ -47,6 +47,15 @@ struct metric {
 	{ "metrics", required_argument, NULL, METRICS_OPT_FILE },	\
 	{ "metrics-interval", required_argument, NULL, METRICS_OPT_INTERVAL }
 
+struct metrics;
+
+/*
+ * Writes a tool's Prometheus samples beyond the table (one a partition,
+ * say) with metrics_put_header() and metrics_put_sample(); called with
+ * the values' lock held, like the table is read.
+ */
+typedef void	(*metrics_extra_fn)(const struct metrics *, FILE *, void *);
+
 #define METRICS_INTERVAL_DEFAULT	10000	/* ms */
 #define METRICS_PROGRESS_MS		500
 
@@ -69,6 +78,8 @@ struct metrics {
 	pthread_t		 thread;
 	pthread_cond_t		 cond;
 	int			 threaded, stopping;
+	metrics_extra_fn	 extra;		/* samples beyond the table */
+	void			*extra_arg;
 };
 
 void	metrics_init(struct metrics *, const char *);
@@ -115,6 +126,20 @@ void	metrics_finish(struct metrics *, int);
  * while running.  -1 on a write error to fp.  (For the unit tests.)
  */
 int	metrics_prom(const struct metrics *, FILE *, int, int64_t);
+
+/* Sets the function that writes samples beyond the table, before start. */
+void	metrics_extra(struct metrics *, metrics_extra_fn, void *);
+
+/* HELP and TYPE of metric NAME (named as the table's are). */
+void	metrics_put_header(const struct metrics *, FILE *, const char *,
+	    const char *, const char *, const char *);
+
+/*
+ * One sample of metric NAME with labels (a="x",b="y", escaped by the
+ * caller) besides the table's; a table label of the same name gives way.
+ */
+void	metrics_put_sample(const struct metrics *, FILE *, const char *,
+	    const char *, const char *, const char *);
 
 /* Writes the file atomically (FILE.tmp.PID, fsync, rename); -1 if not. */
 int	metrics_write(struct metrics *, int);

@@ -28,6 +28,16 @@
 #                             stderr in NAME.STAGE.err and exit status in
 #                             NAME.STAGE.rc (STAGE: cat, batch, put);
 #                             succeeds when every stage exited 0
+# pipeline_acked NAME SPOOL [CAT-OPTION...]
+#                             pipeline_once in the safe form of tel(7):
+#                             tel-kafka-cat --ack NAME.ack (a FIFO), the
+#                             result lines through tee into NAME.log (kept
+#                             across runs: appended) and the FIFO;
+#                             $PIPELINE_FILTER, a command, between
+#                             tel-kafka-cat and tel-batch (default cat);
+#                             the shell keeps no copy of tel-kafka-cat's
+#                             stdout, so the stage after sees its end
+#                             when it closes it, as in a plain pipeline
 # lake_check ARG...           t/py/lake_check.py --bucket "$bucket": the
 #                             oracle that reads the lake back; see --help
 
@@ -59,6 +69,24 @@ pipeline_once() {
 	printf "0\n0\n0\n" >$po_.want &&
 	cat $po_.cat.rc $po_.batch.rc $po_.put.rc >$po_.rc &&
 	test_cmp $po_.want $po_.rc
+}
+
+pipeline_acked() {
+	pa_=$1 pa_spool_=$2
+	shift 2
+	rm -f $pa_.ack && mkfifo $pa_.ack &&
+	{ { tel-kafka-cat -b $B -t $(cat topic) -G lake-$(cat topic) -e \
+		--ack $pa_.ack "$@" 2>$pa_.cat.err & exec >&-
+	    wait $!; echo $? >$pa_.cat.rc; } |
+	{ ${PIPELINE_FILTER:-cat}; echo $? >$pa_.filter.rc; } |
+	{ tel-batch -d "$pa_spool_" --time-field event_timestamp \
+		${PIPELINE_BATCH_OPTS:-} 2>$pa_.batch.err; echo $? >$pa_.batch.rc; } |
+	{ tel-s3-put -B "$bucket" --endpoint "$S3_ENDPOINT" 2>$pa_.put.err
+	  echo $? >$pa_.put.rc; } |
+	tee -a $pa_.log >$pa_.ack; } &&
+	printf "0\n0\n0\n0\n" >$pa_.want &&
+	cat $pa_.cat.rc $pa_.filter.rc $pa_.batch.rc $pa_.put.rc >$pa_.rc &&
+	test_cmp $pa_.want $pa_.rc
 }
 
 lake_check() {

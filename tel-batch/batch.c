@@ -126,6 +126,7 @@ batch_open(struct spool *sp, const char *ident, int error, int64_t now,
 	b->fd = -1;
 	b->error = error;
 	b->opened = tel_mono_ms();
+	b->serial = ++sp->serial;
 	b->first = b->last = first;
 	object_name(sp, now, name, sizeof(name), id);
 	if ((b->ident = strdup(ident)) == NULL ||

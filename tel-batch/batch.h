@@ -29,6 +29,7 @@ struct spool {
 	struct tel_prng		 rng;
 	struct ndjson_writer	*out;		/* manifest lines */
 	uint64_t		 sealed, sealed_error, bytes, raw;
+	uint64_t		 serial;	/* the last batch opened */
 	int			 out_failed;	/* stdout broke: stop */
 };
 
@@ -43,6 +44,7 @@ struct batch {
 	uint64_t		 records;
 	int64_t			 first, last;	/* record times, ms */
 	int64_t			 opened;	/* monotonic ms */
+	uint64_t		 serial;	/* opened after all lower ones */
 };
 
 int	spool_open(struct spool *, const char *);

@@ -1,6 +1,8 @@
 /*
  * tel-batch: NDJSON records in, sealed gzip batches in a spool directory
- * out, one manifest line per batch on stdout.  See tel-batch(1).
+ * out, one manifest line per batch on stdout.  Control lines (tel(7))
+ * never go into a batch: each is passed on once every batch open when it
+ * came is sealed and announced.  See tel-batch(1).
  */
 #include <err.h>
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include "args.h"
 #include "base64.h"
 #include "batch.h"
+#include "control.h"
 #include "jsonscan.h"
 #include "metrics.h"
 #include "ndjson.h"
@@ -36,7 +39,14 @@ struct opts {
 };
 
 struct stats {
-	uint64_t	lines, records, errors, empty;
+	uint64_t	lines, records, errors, empty, control;
+};
+
+/* A control line waiting for the batches open when it came. */
+struct held {
+	char		*line;
+	size_t		 len;
+	uint64_t	 upto;		/* the last batch opened before it */
 };
 
 struct ctx {
@@ -52,6 +62,8 @@ struct ctx {
 	char			 ident[4 * KEY_MAX];
 	char			*rec;		/* error records are built here */
 	size_t			 reccap;
+	struct held		*held;		/* control lines, in order */
+	size_t			 nheld, capheld;
 	struct stats		 st;
 	struct metrics		 metrics;
 	int			 failed;	/* spool or stdout trouble: stop */
@@ -261,6 +273,69 @@ flush_all(struct ctx *c, int64_t now)
 	}
 }
 
+/* Writes a control line to stdout, after the manifest lines before it. */
+static void
+pass_on(struct ctx *c, const char *line, size_t len)
+{
+	if (c->sp.out_failed)
+		return;
+	if (ndjson_put_line(c->sp.out, line, len) == -1 ||
+	    ndjson_flush(c->sp.out) == -1) {
+		warn("stdout");
+		c->sp.out_failed = 1;
+		return;
+	}
+	c->st.control++;
+}
+
+/*
+ * Passes on the held control lines whose batches are all sealed: those
+ * opened up to its serial.  Never after a failed seal: a record before
+ * the line may be in no announced batch.
+ */
+static void
+release(struct ctx *c)
+{
+	uint64_t lowest = UINT64_MAX;
+	size_t i, done;
+
+	if (c->nheld == 0 || c->failed)
+		return;
+	for (i = 0; i < c->nopen; i++) {
+		if (c->open[i]->serial < lowest)
+			lowest = c->open[i]->serial;
+	}
+	for (done = 0; done < c->nheld && c->held[done].upto < lowest; done++) {
+		pass_on(c, c->held[done].line, c->held[done].len);
+		free(c->held[done].line);
+	}
+	c->nheld -= done;
+	memmove(c->held, c->held + done, c->nheld * sizeof(*c->held));
+}
+
+/* A control line: held until what came before it is sealed. */
+static int
+hold(struct ctx *c, const char *line, size_t len)
+{
+	struct held *h;
+
+	if (c->nheld == c->capheld) {
+		c->capheld = c->capheld ? 2 * c->capheld : 16;
+		if ((h = reallocarray(c->held, c->capheld, sizeof(*h))) == NULL)
+			err(1, NULL);
+		c->held = h;
+	}
+	h = &c->held[c->nheld];
+	if ((h->line = malloc(len)) == NULL)
+		err(1, NULL);
+	memcpy(h->line, line, len);
+	h->len = len;
+	h->upto = c->sp.serial;
+	c->nheld++;
+	release(c);
+	return c->sp.out_failed ? -1 : 0;
+}
+
 /* Seals b and drops it from the open table (slot i). */
 static void
 seal_slot(struct ctx *c, size_t i)
@@ -271,6 +346,7 @@ seal_slot(struct ctx *c, size_t i)
 		c->failed = 1;
 	batch_free(b);
 	c->open[i] = c->open[--c->nopen];
+	release(c);
 }
 
 static void
@@ -459,6 +535,7 @@ process_line(struct ctx *c, const struct ndjson_line *l)
 {
 	struct json_error e;
 	const char *why, *field = NULL;
+	struct control ctl;
 	int64_t now, t;
 	size_t len = l->len;
 	int top, n;
@@ -469,6 +546,11 @@ process_line(struct ctx *c, const struct ndjson_line *l)
 	if (len == 0 && !l->too_long) {
 		c->st.empty++;
 		return 0;
+	}
+	if (!l->too_long && control_parse(l->ptr, len, &ctl)) {
+		if (ctl.flush)
+			seal_all(c);	/* "make it safe now" */
+		return hold(c, l->ptr, len);
 	}
 	now = tel_now_ms();
 	if (l->too_long)
@@ -634,6 +716,9 @@ main(int argc, char *argv[])
 		M_COUNTER("errors", &c.st.errors, "Lines put into error "
 		    "batches.", 0),
 		M_COUNTER("empty", &c.st.empty, "Empty lines skipped.", 0),
+		M_COUNTER("control_lines", &c.st.control, "Control lines "
+		    "(checkpoints) passed on once what came before was sealed.",
+		    0),
 		M_COUNTER("batches", &c.sp.sealed, "Batches sealed.",
 		    METRIC_PROGRESS),
 		M_COUNTER("error_batches", &c.sp.sealed_error, "Error batches "
@@ -688,5 +773,8 @@ out:
 	ndjson_writer_free(&out);
 	free(c.open);
 	free(c.rec);
+	while (c.nheld > 0)
+		free(c.held[--c.nheld].line);
+	free(c.held);
 	return status;
 }

@@ -1,10 +1,13 @@
 /*
  * tel-kafka-cat: Kafka messages in, one NDJSON line per message out.
  * With a group, a message's offset is stored only once its line has been
- * written to stdout, so a crash replays and never skips.  See
- * tel-kafka-cat(1).
+ * written to stdout, so a crash of this process replays and never skips;
+ * with --ack, only once a checkpoint written after the line has come back
+ * from the last stage (ack.c), so a crash of any stage replays.  See
+ * tel-kafka-cat(1) and tel(7).
  */
 #include <err.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -16,7 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ack.h"
 #include "args.h"
+#include "control.h"
 #include "jsonscan.h"
 #include "kafka.h"
 #include "metrics.h"
@@ -27,6 +32,8 @@
 
 #define MAX_TOPICS	64
 #define SETTLE_MS	3000	/* -G -e: no rebalance for this long */
+#define ACK_TIMEOUT_MAX	(24 * 3600 * 1000ULL)
+#define CHECKPOINT_MAX	(3600 * 1000ULL)
 
 struct opts {
 	struct kafka_opts	 k;
@@ -37,6 +44,8 @@ struct opts {
 	int64_t			 since;		/* s@TIME in ms, or -1 */
 	int32_t			 partition;	/* -p, or -1 for all */
 	uint64_t		 count, close_ms;
+	const char		*ack;		/* --ack FILE */
+	uint64_t		 ack_ms, checkpoint_ms;
 	int			 exit_eof, envelope, raw, offset_given;
 };
 
@@ -44,6 +53,16 @@ struct part {
 	const char	*topic;		/* interned */
 	int32_t		 partition;
 	int		 eof;
+	int		 dirty;		/* --ack: lines since the checkpoint */
+	int64_t		 next;		/* --ack: last line's offset + 1 */
+	int64_t		 pos;		/* last message's offset + 1, or -1 */
+};
+
+/* A partition's lag behind its high watermark, as last seen. */
+struct lag {
+	const char	*topic;		/* interned */
+	int32_t		 partition;
+	int64_t		 lag;
 };
 
 struct pend {
@@ -78,15 +97,24 @@ struct cat {
 	int64_t			 assign_ms;	/* -G -e: give up unassigned */
 	int			 done, failed, out_broken;
 	int			 closing;	/* the final commit is under way */
+	struct ack		 ack;		/* --ack */
+	int			 acking, out_closed, ack_warned;
+	int64_t			 last_checkpoint;	/* monotonic ms */
+	struct ack_pos		*pos;		/* a checkpoint's positions */
+	size_t			 cappos;
+	struct lag		*lags;		/* --metrics, kept past a revoke */
+	size_t			 nlags;
+	int64_t			 lag_at;	/* when, monotonic ms */
 };
 
-static volatile sig_atomic_t got_stop;
+static volatile sig_atomic_t got_stop, got_signals;
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	got_stop = 1;
+	got_signals++;
 }
 
 static void
@@ -105,7 +133,10 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: tel-kafka-cat [-EehqVv] [-b brokers] [-c count] [-F file]\n"
 	    "                     [-G group] [-o offset] [-p partition]\n"
-	    "                     [-X prop=value] [--close-timeout duration]\n"
+	    "                     [-X prop=value] [--ack file]\n"
+	    "                     [--ack-timeout duration]\n"
+	    "                     [--checkpoint-interval duration]\n"
+	    "                     [--close-timeout duration]\n"
 	    "                     [--metrics file] [--metrics-interval duration]\n"
 	    "                     [--msk-iam] [--raw] [--region region]\n"
 	    "                     -t topic ...\n");
@@ -113,10 +144,15 @@ usage(FILE *fp)
 
 #define bad_option(o, a, w)	tel_bad_option(o, a, w, usage)
 
-enum { OPT_CLOSE_TIMEOUT = 256, OPT_RAW };
+enum { OPT_ACK = 256, OPT_ACK_TIMEOUT, OPT_CHECKPOINT_INTERVAL,
+    OPT_CLOSE_TIMEOUT, OPT_RAW };
 
 static const struct option longopts[] = {
+	{ "ack", required_argument, NULL, OPT_ACK },
+	{ "ack-timeout", required_argument, NULL, OPT_ACK_TIMEOUT },
 	{ "brokers", required_argument, NULL, 'b' },
+	{ "checkpoint-interval", required_argument, NULL,
+	    OPT_CHECKPOINT_INTERVAL },
 	{ "close-timeout", required_argument, NULL, OPT_CLOSE_TIMEOUT },
 	{ "config", required_argument, NULL, 'F' },
 	{ "count", required_argument, NULL, 'c' },
@@ -180,6 +216,9 @@ check_args(const struct opts *o)
 	if (o->group == NULL) {
 		if (o->offset == RD_KAFKA_OFFSET_STORED)
 			bad_option("-o", "stored", "needs a group (-G)");
+		if (o->ack != NULL)
+			bad_option("--ack", o->ack, "needs a group (-G): "
+			    "without one nothing is committed");
 		return;
 	}
 	if (o->partition != -1)
@@ -236,6 +275,22 @@ parse_args(int argc, char *argv[], struct opts *o, struct metrics *m)
 			if (*optarg == '\0')
 				bad_option("-t", optarg, "empty topic name");
 			o->topics[o->ntopics++] = optarg;
+			break;
+		case OPT_ACK:
+			o->ack = optarg;
+			break;
+		case OPT_ACK_TIMEOUT:
+			o->ack_ms = tel_duration_option("--ack-timeout", optarg,
+			    1, usage);
+			if (o->ack_ms > ACK_TIMEOUT_MAX)
+				bad_option("--ack-timeout", optarg, "over 24h");
+			break;
+		case OPT_CHECKPOINT_INTERVAL:
+			o->checkpoint_ms = tel_duration_option(
+			    "--checkpoint-interval", optarg, 1, usage);
+			if (o->checkpoint_ms > CHECKPOINT_MAX)
+				bad_option("--checkpoint-interval", optarg,
+				    "over 1h");
 			break;
 		case OPT_CLOSE_TIMEOUT:
 			o->close_ms = tel_duration_option("--close-timeout",
@@ -308,9 +363,10 @@ track_add(struct cat *c, const rd_kafka_topic_partition_list_t *l)
 			if (c->parts == NULL)
 				err(1, NULL);
 		}
+		memset(&c->parts[c->nparts], 0, sizeof(c->parts[0]));
 		c->parts[c->nparts].topic = t;
 		c->parts[c->nparts].partition = l->elems[i].partition;
-		c->parts[c->nparts++].eof = 0;
+		c->parts[c->nparts++].pos = -1;
 	}
 	c->assigned = 1;
 }
@@ -411,7 +467,7 @@ store_pending(struct cat *c)
 static int
 flush_out(struct cat *c)
 {
-	if (c->out_broken)
+	if (c->out_broken || c->out_closed)
 		return -1;
 	if (ndjson_flush(&c->out) == -1) {
 		warn("stdout");
@@ -472,6 +528,18 @@ render_value(struct cat *c, const rd_kafka_message_t *m, size_t *n,
 		*n = value_string(v, m->len, c->line);
 		return c->line;
 	}
+	if (control_reserved(v, m->len)) {
+		/* a filter could make it a control line: never a record */
+		if (!c->o.raw) {
+			snprintf(why, whysz, "a top-level \"%s\" member, "
+			    "which tel(7) reserves", CONTROL_MEMBER);
+			return NULL;
+		}
+		if (line_room(c, VALUE_STRING_MAX(m->len)) == NULL)
+			goto nomem;
+		*n = value_string(v, m->len, c->line);
+		return c->line;
+	}
 	*n = m->len;
 	if (!value_multiline(v, m->len))
 		return v;
@@ -523,6 +591,159 @@ envelope(struct cat *c, const rd_kafka_message_t *m, const char *v,
 	return buf;
 }
 
+/*
+ * A message is dealt with: its offset is stored once its line is out
+ * (pend_add), or with --ack noted for the next checkpoint.  A message of
+ * a partition no longer held is read again by its owner.
+ */
+static void
+advance(struct cat *c, struct part *p, const char *topic, int32_t partition,
+    int64_t off)
+{
+	if (p != NULL)
+		p->pos = off + 1;
+	if (!c->acking) {
+		pend_add(c, topic, partition, off);
+		return;
+	}
+	if (p != NULL) {
+		p->next = off + 1;
+		p->dirty = 1;
+	}
+}
+
+/* Buffers a line; -1 if stdout broke (then nothing more is stored). */
+static int
+put_line(struct cat *c, const char *v, size_t n)
+{
+	if (c->out.len + n + 1 > c->out.cap && flush_out(c) == -1)
+		return -1;
+	if (ndjson_put_line(&c->out, v, n) == -1) {
+		warn("stdout");
+		c->out_broken = c->failed = 1;
+		c->npend = 0;
+		got_stop = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * --ack: a checkpoint after the lines written since the last one, with
+ * the offsets it covers; none if no partition moved (but for a flush).
+ */
+static void
+checkpoint(struct cat *c, int64_t now, int flush)
+{
+	char line[CONTROL_CHECKPOINT_MAX];
+	size_t i, n = 0, len;
+
+	c->last_checkpoint = now;
+	if (c->out_broken || c->out_closed)
+		return;
+	if (c->cappos < c->nparts) {
+		free(c->pos);
+		if ((c->pos = calloc(c->nparts, sizeof(*c->pos))) == NULL)
+			err(1, NULL);
+		c->cappos = c->nparts;
+	}
+	for (i = 0; i < c->nparts; i++) {
+		if (!c->parts[i].dirty)
+			continue;
+		c->pos[n].topic = c->parts[i].topic;
+		c->pos[n].partition = c->parts[i].partition;
+		c->pos[n++].next = c->parts[i].next;
+		c->parts[i].dirty = 0;
+	}
+	/* the last one also when only earlier ones are out: it flushes them */
+	if (n == 0 && !(flush && c->ack.n > 0))
+		return;
+	if ((len = ack_checkpoint(&c->ack, c->pos, n, line, now, flush)) == 0)
+		err(1, NULL);
+	put_line(c, line, len);
+}
+
+/* Commits the offsets that returned checkpoints cover. */
+static void
+commit_returned(struct cat *c)
+{
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_resp_err_t e;
+
+	if ((l = ack_take(&c->ack)) == NULL)
+		return;
+	if (l->cnt > 0) {
+		/* stored too: the commit at close includes them */
+		if ((e = rd_kafka_offsets_store(c->rk, l)) != 0 &&
+		    c->o.k.verbose > 0)
+			warnx("storing offsets: %s", rd_kafka_err2str(e));
+		rd_kafka_commit(c->rk, l, 1);
+	}
+	if (c->o.k.verbose > 0)
+		warnx("checkpoint %llu came back: %d partitions committed",
+		    (unsigned long long)c->ack.applied, l->cnt);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/*
+ * Checkpoints that do not come back: said once after --ack-timeout (and
+ * -e gives up: nothing read from now on could be committed); FILE closed
+ * by its writer: nothing can come back any more.
+ */
+/* The oldest checkpoint not back, and its age (also for --metrics). */
+static uint64_t
+oldest(struct cat *c, int64_t now, int64_t *age)
+{
+	uint64_t seq = ack_oldest(&c->ack, now, age);
+
+	c->ack.age_s = (uint64_t)*age / 1000;
+	return seq;
+}
+
+static void
+watch_acks(struct cat *c, int64_t now)
+{
+	int64_t age;
+	uint64_t seq = oldest(c, now, &age);
+	int state = atomic_load(&c->ack.state);
+
+	if (state != ACK_OPEN) {
+		warnx("--ack %s: %s; nothing after checkpoint %llu is committed",
+		    c->o.ack, state == ACK_CLOSED ? "closed by the last stage" :
+		    strerror(c->ack.error), (unsigned long long)c->ack.applied);
+		c->failed = 1;
+		got_stop = 1;
+		return;
+	}
+	if (seq == 0 || age <= (int64_t)c->o.ack_ms) {
+		c->ack_warned = 0;
+		return;
+	}
+	if (c->ack_warned)
+		return;
+	c->ack_warned = 1;
+	warnx("checkpoint %llu has not come back on %s within %llu s (does a "
+	    "stage in between drop control lines? see tel(7)); nothing after "
+	    "checkpoint %llu is committed", (unsigned long long)seq, c->o.ack,
+	    (unsigned long long)c->o.ack_ms / 1000,
+	    (unsigned long long)c->ack.applied);
+	if (c->o.exit_eof) {
+		c->failed = 1;
+		got_stop = 1;
+	}
+}
+
+static void
+tick_ack(struct cat *c)
+{
+	int64_t now = tel_mono_ms();
+
+	if (now - c->last_checkpoint >= (int64_t)c->o.checkpoint_ms)
+		checkpoint(c, now, 0);
+	commit_returned(c);
+	watch_acks(c, now);
+}
+
 static void
 emit(struct cat *c, const rd_kafka_message_t *m)
 {
@@ -539,23 +760,16 @@ emit(struct cat *c, const rd_kafka_message_t *m)
 		warnx("%s [%" PRId32 "] offset %" PRId64 ": %s; skipped", topic,
 		    m->partition, m->offset, why);
 		c->st.skipped++;
-		pend_add(c, topic, m->partition, m->offset);
+		advance(c, p, topic, m->partition, m->offset);
 		return;
 	}
 	if (c->o.envelope)
 		v = envelope(c, m, v, &n);
-	if (c->out.len + n + 1 > c->out.cap && flush_out(c) == -1)
+	if (put_line(c, v, n) == -1)
 		return;
-	if (ndjson_put_line(&c->out, v, n) == -1) {
-		warn("stdout");
-		c->out_broken = c->failed = 1;
-		c->npend = 0;
-		got_stop = 1;
-		return;
-	}
 	c->st.lines++;
 	c->st.bytes += n + 1;
-	pend_add(c, topic, m->partition, m->offset);
+	advance(c, p, topic, m->partition, m->offset);
 	if (c->o.count > 0 && c->st.lines >= c->o.count)
 		c->done = 1;
 }
@@ -636,9 +850,21 @@ idle(struct cat *c)
 	}
 }
 
+/* --ack: lines from partitions taken away are read again by their owner. */
+static void
+forget(struct cat *c, const rd_kafka_topic_partition_list_t *l)
+{
+	int i;
+
+	for (i = 0; i < l->cnt; i++)
+		ack_forget(&c->ack, intern(c, l->elems[i].topic),
+		    l->elems[i].partition);
+}
+
 /*
  * Before partitions go, the lines read from them are written and their
- * offsets committed, so the next owner starts right after them.
+ * offsets committed, so the next owner starts right after them (with
+ * --ack: the offsets of the checkpoints that came back).
  */
 static void
 on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
@@ -662,6 +888,10 @@ on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
 	} else {
 		flush_out(c);
 		/* lost partitions may already be someone else's: no commit */
+		if (c->acking && !rd_kafka_assignment_lost(rk))
+			commit_returned(c);
+		if (c->acking)
+			forget(c, l);
 		if (!rd_kafka_assignment_lost(rk))
 			rd_kafka_commit(rk, NULL, 0);
 		track_remove(c, l);
@@ -865,6 +1095,65 @@ setup(struct cat *c)
 		assign_all(c);
 }
 
+/*
+ * Each partition's lag behind its high watermark, as the last fetch saw
+ * it (no request), for --metrics: worked out here because the metrics
+ * are also written after the client is gone.
+ */
+static void
+update_lag(struct cat *c)
+{
+	const struct part *p;
+	int64_t lo, hi, now;
+	size_t i;
+
+	if (c->metrics.file == NULL || c->nparts == 0 ||
+	    (now = tel_mono_ms()) - c->lag_at < 500)
+		return;
+	c->lag_at = now;
+	free(c->lags);
+	if ((c->lags = calloc(c->nparts, sizeof(*c->lags))) == NULL)
+		err(1, NULL);
+	for (c->nlags = 0, i = 0; i < c->nparts; i++) {
+		p = &c->parts[i];
+		if (p->pos < 0 || rd_kafka_get_watermark_offsets(c->rk,
+		    p->topic, p->partition, &lo, &hi) != 0 || hi < 0)
+			continue;	/* nothing read yet: unknown */
+		c->lags[c->nlags].topic = p->topic;
+		c->lags[c->nlags].partition = p->partition;
+		c->lags[c->nlags++].lag = hi > p->pos ? hi - p->pos : 0;
+	}
+}
+
+/* --metrics: tel_kafka_cat_lag{topic,partition}, one a partition. */
+static void
+put_lag(const struct metrics *m, FILE *fp, void *arg)
+{
+	const struct cat *c = arg;
+	char labels[512], v[32];
+	size_t i;
+
+	for (i = 0; i < c->nlags; i++) {
+		if (i == 0)
+			metrics_put_header(m, fp, "lag", "", "gauge",
+			    "Messages behind the high watermark, per partition.");
+		snprintf(labels, sizeof(labels), "topic=\"%s\",partition=\"%d\"",
+		    c->lags[i].topic, (int)c->lags[i].partition);
+		snprintf(v, sizeof(v), "%lld", (long long)c->lags[i].lag);
+		metrics_put_sample(m, fp, "lag", "", labels, v);
+	}
+}
+
+/* What is due now and then: checkpoints, commits, lag, metrics. */
+static void
+tick(struct cat *c)
+{
+	if (c->acking)
+		tick_ack(c);
+	update_lag(c);
+	metrics_tick(&c->metrics);
+}
+
 static void
 consume(struct cat *c)
 {
@@ -873,10 +1162,10 @@ consume(struct cat *c)
 
 	while (!got_stop && !c->done) {
 		if (++n % 1024 == 0)
-			metrics_tick(&c->metrics);
+			tick(c);
 		if ((m = rd_kafka_consumer_poll(c->rk, 0)) == NULL) {
+			tick(c);
 			flush_out(c);	/* idle: let the reader have it */
-			metrics_tick(&c->metrics);
 			if ((m = rd_kafka_consumer_poll(c->rk, 100)) == NULL) {
 				idle(c);
 				continue;
@@ -890,6 +1179,73 @@ consume(struct cat *c)
 	}
 }
 
+static void
+pause_all(struct cat *c)
+{
+	rd_kafka_topic_partition_list_t *l;
+
+	if (rd_kafka_assignment(c->rk, &l) != 0)
+		return;
+	rd_kafka_pause_partitions(c->rk, l);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/*
+ * --ack at the end: a last checkpoint that asks every stage to make all
+ * safe now ("flush"), stdout closed so that they see their end, then a
+ * bounded wait
+ * for the checkpoint to come back.  Messages fetched meanwhile are
+ * dropped: their offsets are never committed.  A second signal, or
+ * FILE's writer leaving, ends the wait.
+ */
+static void
+ack_finish(struct cat *c)
+{
+	int64_t until = tel_mono_ms() + (int64_t)c->o.ack_ms;
+	sig_atomic_t sigs = got_signals;
+	rd_kafka_message_t *m;
+	const char *why = "timed out";
+	uint64_t want;
+	int64_t age;
+
+	checkpoint(c, tel_mono_ms(), 1);
+	flush_out(c);
+	if (!c->out_closed && close(STDOUT_FILENO) == -1 && !c->out_broken) {
+		warn("stdout");
+		c->failed = 1;
+	}
+	c->out_closed = 1;
+	pause_all(c);
+	want = c->ack.seq;
+	for (;;) {
+		commit_returned(c);
+		if (c->ack.applied >= want)
+			break;
+		if (got_signals != sigs) {
+			why = "interrupted";
+			break;
+		}
+		if (atomic_load(&c->ack.state) != ACK_OPEN) {
+			commit_returned(c);
+			why = "closed by the last stage";
+			break;
+		}
+		if (tel_mono_ms() >= until)
+			break;
+		if ((m = rd_kafka_consumer_poll(c->rk, 100)) != NULL)
+			rd_kafka_message_destroy(m);
+		oldest(c, tel_mono_ms(), &age);
+		update_lag(c);
+		metrics_tick(&c->metrics);
+	}
+	if (c->ack.applied >= want)
+		return;
+	warnx("checkpoint %llu did not come back on %s (%s); nothing after "
+	    "checkpoint %llu is committed", (unsigned long long)want, c->o.ack,
+	    why, (unsigned long long)c->ack.applied);
+	c->failed = 1;
+}
+
 /*
  * Written lines' offsets are committed, the group left; a bound keeps a
  * dead cluster from holding a cron job.
@@ -899,6 +1255,8 @@ finish(struct cat *c)
 {
 	rd_kafka_resp_err_t e;
 
+	if (c->acking)
+		ack_finish(c);
 	flush_out(c);
 	c->closing = 1;
 	signal(SIGALRM, on_alarm);
@@ -956,14 +1314,41 @@ cleanup(struct cat *c)
 	free(c->pend);
 	free(c->line);
 	free(c->env);
+	free(c->pos);
+	free(c->lags);
+	if (c->acking)
+		ack_free(&c->ack);
 	ndjson_writer_free(&c->out);
 	kafka_opts_free(&c->o.k);
+}
+
+/*
+ * --ack FILE is opened before anything can fail: the last stage, started
+ * by the same shell, waits in its open of the FIFO until then, and a
+ * usage error must not leave the pipeline hanging.  The path, or NULL.
+ */
+static const char *
+open_ack_early(int argc, char *argv[], struct ack *a)
+{
+	const char *path = NULL;
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--ack") == 0 && i + 1 < argc)
+			path = argv[i + 1];
+		else if (strncmp(argv[i], "--ack=", 6) == 0)
+			path = argv[i] + 6;
+	}
+	if (path == NULL || ack_open(a, path) == -1)
+		return NULL;
+	return path;
 }
 
 int
 main(int argc, char *argv[])
 {
 	struct cat c;
+	const char *early;
 	char *topics;
 	int status;
 
@@ -972,8 +1357,17 @@ main(int argc, char *argv[])
 	c.o.since = -1;
 	c.o.partition = -1;
 	c.o.close_ms = 10000;
+	c.o.ack_ms = 600000;
+	c.o.checkpoint_ms = 1000;
 	metrics_init(&c.metrics, "tel-kafka-cat");
+	early = open_ack_early(argc, argv, &c.ack);
 	parse_args(argc, argv, &c.o, &c.metrics);
+	if (early != NULL && (c.o.ack == NULL || strcmp(early, c.o.ack) != 0))
+		ack_free(&c.ack);	/* a topic named --ack, say */
+	if (c.o.ack != NULL && (early == NULL || strcmp(early, c.o.ack) != 0) &&
+	    ack_open(&c.ack, c.o.ack) == -1)
+		err(1, "--ack %s", c.o.ack);
+	c.acking = c.o.ack != NULL;
 	catch_signals();
 	c.st.began = tel_mono_ms();
 	topics = topic_list(&c.o);
@@ -990,11 +1384,20 @@ main(int argc, char *argv[])
 		    METRIC_PROGRESS),
 		M_GAUGE("partitions", &c.maxparts, "Most partitions held at "
 		    "once.", 0),
+		M_COUNTER("checkpoints", &c.ack.sent, "Checkpoints written "
+		    "(--ack).", 0),
+		M_COUNTER("checkpoints_returned", &c.ack.returned,
+		    "Checkpoints that came back and were committed.", 0),
+		M_GAUGE("checkpoint_age_seconds", &c.ack.age_s, "Age of the "
+		    "oldest checkpoint not yet back.", METRIC_NOJSON),
 		M_SECONDS("seconds"),
 	};
+	metrics_extra(&c.metrics, put_lag, &c);
 	metrics_start(&c.metrics, table, sizeof(table) / sizeof(table[0]),
 	    c.o.k.verbose >= 0);
 	setup(&c);
+	if (c.acking && ack_start(&c.ack) == -1)
+		errx(1, "--ack: cannot start a thread");
 	consume(&c);
 	finish(&c);
 	status = c.failed || c.st.skipped > 0;

@@ -6,8 +6,9 @@
 #include "pool.h"
 
 struct line {
-	char	*p;
-	size_t	 len;
+	char		*p;
+	size_t		 len;
+	uint64_t	 tag;
 };
 
 struct worker {
@@ -90,7 +91,7 @@ run(void *arg)
 		p->busy++;
 		pthread_cond_signal(&p->not_full);
 		pthread_mutex_unlock(&p->mu);
-		p->fn(w->arg, l.p, l.len);
+		p->fn(w->arg, l.p, l.len, l.tag);
 		free(l.p);
 		pthread_mutex_lock(&p->mu);
 		if (--p->busy == 0 && p->closing)
@@ -164,7 +165,7 @@ pool_new(unsigned n, pool_fn fn, void **args)
 }
 
 int
-pool_put(struct pool *p, const char *line, size_t len)
+pool_put(struct pool *p, const char *line, size_t len, uint64_t tag)
 {
 	char *c;
 
@@ -175,7 +176,7 @@ pool_put(struct pool *p, const char *line, size_t len)
 	pthread_mutex_lock(&p->mu);
 	while (p->n == p->cap)
 		pthread_cond_wait(&p->not_full, &p->mu);
-	p->q[(p->head + p->n) % p->cap] = (struct line){ c, len };
+	p->q[(p->head + p->n) % p->cap] = (struct line){ c, len, tag };
 	p->n++;
 	pthread_cond_signal(&p->not_empty);
 	pthread_mutex_unlock(&p->mu);

@@ -11,8 +11,9 @@
 #define S3PUT_POOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-typedef void	(*pool_fn)(void *, const char *, size_t);
+typedef void	(*pool_fn)(void *, const char *, size_t, uint64_t);
 
 /*
  * fn(worker's argument, arg) does one piece of the task; it returns 0
@@ -28,11 +29,14 @@ struct pool_task {
 
 struct pool;
 
-/* n workers; fn(args[i], line, len) on worker i.  NULL on failure. */
+/* n workers; fn(args[i], line, len, tag) on worker i.  NULL on failure. */
 struct pool	*pool_new(unsigned, pool_fn, void **);
 
-/* Queues a copy of line, waiting while the queue is full; -1 no memory. */
-int	pool_put(struct pool *, const char *, size_t);
+/*
+ * Queues a copy of line and the caller's tag for it, waiting while the
+ * queue is full; -1 no memory.
+ */
+int	pool_put(struct pool *, const char *, size_t, uint64_t);
 
 /* Offers a task to idle workers (t->fn and t->arg set). */
 void	pool_offer(struct pool *, struct pool_task *);

@@ -1,7 +1,8 @@
 /*
  * tel-s3-put: manifest lines (or files) in, S3 objects out, one result
  * line per object on stdout; a file is removed only once the store has
- * confirmed its object.  See tel-s3-put(1).
+ * confirmed its object.  A control line (tel(7)) goes out once every
+ * manifest line before it is stored (hold.c).  See tel-s3-put(1).
  */
 #include <sys/stat.h>
 
@@ -21,7 +22,9 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "control.h"
 #include "diag.h"
+#include "hold.h"
 #include "manifest.h"
 #include "metrics.h"
 #include "ndjson.h"
@@ -50,6 +53,8 @@ struct ctx {
 	uint64_t		 sent;		/* under mu */
 	uint64_t		 bytes, attempts;	/* of those sent, under mu */
 	uint64_t		 nfailed, skipped, rejected;	/* under mu */
+	uint64_t		 control;	/* passed on, under mu */
+	struct hold		 hold;		/* control lines, under mu */
 	struct metrics		 metrics;
 	pthread_mutex_t		 mu;		/* stdout, for -j workers */
 	struct pool		*pool;		/* -j n > 1 */
@@ -286,6 +291,33 @@ count(struct ctx *c, uint64_t *counter, uint64_t n)
 	pthread_mutex_unlock(&c->mu);
 }
 
+/* Writes a line under mu; -1 (said) if stdout is broken. */
+static int
+out_line(struct ctx *c, const char *line, size_t len)
+{
+	if (c->out_broken || ndjson_put_line(&c->w, line, len) == -1 ||
+	    ndjson_flush(&c->w) == -1) {
+		if (!c->out_broken)
+			tel_warn("stdout");
+		c->failed = c->out_broken = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Under mu: the control lines whose manifest lines are all stored. */
+static void
+release(struct ctx *c)
+{
+	const struct held_line *h;
+
+	while ((h = hold_ready(&c->hold)) != NULL) {
+		if (out_line(c, h->line, h->len) == 0)
+			c->control++;
+		hold_pop(&c->hold);
+	}
+}
+
 /*
  * The result line goes out (and is flushed) before the file is removed:
  * an object whose record could not be written is sent again next time,
@@ -293,7 +325,7 @@ count(struct ctx *c, uint64_t *counter, uint64_t n)
  */
 static void
 finish(struct ctx *c, const struct manifest *m, const struct up_result *res,
-    int64_t t0)
+    int64_t t0, uint64_t seq)
 {
 	struct result r = { c->so.bucket, res->etag, res->version_id,
 	    res->attempts, s3_mono_ms() - t0 };
@@ -307,14 +339,12 @@ finish(struct ctx *c, const struct manifest *m, const struct up_result *res,
 		goto out;
 	}
 	pthread_mutex_lock(&c->mu);
-	if (c->out_broken || ndjson_put_line(&c->w, line, len) == -1 ||
-	    ndjson_flush(&c->w) == -1) {
-		if (!c->out_broken)
-			tel_warn("stdout");
-		c->failed = c->out_broken = 1;
+	if (out_line(c, line, len) == -1) {
 		pthread_mutex_unlock(&c->mu);
 		goto out;
 	}
+	hold_done(&c->hold, seq);
+	release(c);
 	c->sent++;
 	c->bytes += fstat(res->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
 	c->attempts += res->attempts;
@@ -331,7 +361,7 @@ out:
 }
 
 static void
-put_with(struct ctx *c, struct s3 *s, const struct manifest *m)
+put_with(struct ctx *c, struct s3 *s, const struct manifest *m, uint64_t seq)
 {
 	struct up_item it = { m->file, m->key, m->sha256, m->bytes };
 	struct up_result res;
@@ -345,13 +375,13 @@ put_with(struct ctx *c, struct s3 *s, const struct manifest *m)
 		count(c, rc == -1 ? &c->nfailed : &c->skipped, 1);
 		return;
 	}
-	finish(c, m, &res, t0);
+	finish(c, m, &res, t0, seq);
 	close(res.fd);
 }
 
 /* A worker's turn: the line was parsed once already, so it parses. */
 static void
-worker_put(void *arg, const char *line, size_t len)
+worker_put(void *arg, const char *line, size_t len, uint64_t seq)
 {
 	struct worker *w = arg;
 	struct manifest m;
@@ -362,17 +392,17 @@ worker_put(void *arg, const char *line, size_t len)
 		w->c->failed = 1;
 		return;
 	}
-	put_with(w->c, &w->s, &m);
+	put_with(w->c, &w->s, &m, seq);
 	manifest_free(&m);
 }
 
 /* Now, or queued for the next free worker with -j. */
 static void
-put_one(struct ctx *c, const struct manifest *m)
+put_one(struct ctx *c, const struct manifest *m, uint64_t seq)
 {
 	if (c->pool == NULL)
-		put_with(c, &c->s, m);
-	else if (pool_put(c->pool, m->line, m->len) == -1) {
+		put_with(c, &c->s, m, seq);
+	else if (pool_put(c->pool, m->line, m->len, seq) == -1) {
 		tel_warnx("out of memory");
 		c->failed = 1;
 	}
@@ -399,9 +429,36 @@ put_path(struct ctx *c, const char *file, const char *key)
 		free(line);
 		return;
 	}
-	put_one(c, &m);
+	put_one(c, &m, HOLD_UNTRACKED);
 	manifest_free(&m);
 	free(line);
+}
+
+/*
+ * A line of stdin gets its number; one that is refused never counts as
+ * stored, so it holds back every control line after it.
+ */
+static uint64_t
+number(struct ctx *c)
+{
+	uint64_t seq;
+
+	pthread_mutex_lock(&c->mu);
+	seq = hold_number(&c->hold);
+	pthread_mutex_unlock(&c->mu);
+	if (seq == HOLD_UNTRACKED)
+		err(1, NULL);
+	return seq;
+}
+
+static void
+control_line(struct ctx *c, const char *line, size_t len)
+{
+	pthread_mutex_lock(&c->mu);
+	if (hold_control(&c->hold, line, len) == -1)
+		err(1, NULL);
+	release(c);
+	pthread_mutex_unlock(&c->mu);
 }
 
 static void
@@ -410,6 +467,8 @@ read_stdin(struct ctx *c)
 	struct ndjson_reader rd;
 	struct ndjson_line l;
 	struct manifest m;
+	struct control ctl;
+	uint64_t seq;
 	char why[256];
 	int r;
 
@@ -424,6 +483,11 @@ read_stdin(struct ctx *c)
 			}
 			continue;
 		}
+		if (!l.too_long && control_parse(l.ptr, l.len, &ctl)) {
+			control_line(c, l.ptr, l.len);
+			continue;
+		}
+		seq = number(c);
 		if (l.too_long) {
 			tel_warnx("line %llu: longer than %d bytes",
 			    (unsigned long long)l.lineno, TEL_LINE_MAX_DEFAULT);
@@ -437,7 +501,7 @@ read_stdin(struct ctx *c)
 			count(c, &c->rejected, 1);
 			continue;
 		}
-		put_one(c, &m);
+		put_one(c, &m, seq);
 		manifest_free(&m);
 	}
 	ndjson_reader_free(&rd);
@@ -604,6 +668,9 @@ main(int argc, char *argv[])
 		    "tel-s3-put that holds them.", 0),
 		M_COUNTER("rejected", &c.rejected, "Input lines or files "
 		    "refused before any upload.", 0),
+		M_COUNTER("control_lines", &c.control, "Control lines "
+		    "(checkpoints) passed on once every object before was "
+		    "stored.", 0),
 		M_SECONDS("seconds"),
 	};
 	metrics_start(&c.metrics, table, sizeof(table) / sizeof(table[0]),
@@ -645,6 +712,7 @@ main(int argc, char *argv[])
 	if (c.so.verbose)
 		metrics_summary(&c.metrics, stderr);
 	ndjson_writer_free(&c.w);
+	hold_free(&c.hold);
 	pthread_mutex_destroy(&c.mu);
 	if (c.up.lake == NULL)
 		s3_free(&c.s);

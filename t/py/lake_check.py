@@ -22,7 +22,8 @@ checks:
     failed-lines output) is a corrupt generated line; together they hold
     every corrupt line (exactly once with --exact, at least once else) and
     nothing else;
-  - with --log FILE (tel-s3-put's result lines; repeatable): one line per
+  - with --log FILE (tel-s3-put's result lines; repeatable; control lines
+    of tel(7), the checkpoints, are passed over): one line per
     object in the bucket (at least one without --exact), with its key,
     bucket, record count and ETag (the MD5 of the object as downloaded);
   - with --duckdb: DuckDB reads DIR/PREFIX**/*.gz with hive_partitioning
@@ -39,6 +40,8 @@ OPTIONS (S3 defaults from the environment t/lib-s3.sh sets):
   --duckdb         also check the counts by hour through DuckDB
   --duckdb-only    only that, on objects an earlier run left in --dir
                    (no S3, no other checks; for a clean run)
+  --canonical      a record may be its event re-serialised (by jq -c in
+                   the pipeline): compared as JSON values, not bytes
   --raw-strings    the rawData of an error record may also be the JSON
                    string that tel-kafka-cat --raw made of a corrupt line
 
@@ -66,7 +69,19 @@ def fail(msg):
         errors.append("... (more)")
 
 
+CANONICAL = False
+
+
 def digest(b):
+    """The line's digest; with --canonical, of its JSON value (keys sorted,
+    every number a float), so that a filter's re-serialising (jq) counts
+    as the same record."""
+    if CANONICAL:
+        try:
+            b = json.dumps(json.loads(b, parse_int=float), sort_keys=True,
+                           separators=(",", ":")).encode()
+        except ValueError:
+            pass
     return hashlib.blake2b(b, digest_size=16).digest()
 
 
@@ -258,6 +273,11 @@ def check_log(paths, objs, records, bucket, exact):
                 except ValueError:
                     fail(f"{p}: line {n} is not JSON")
                     continue
+                # tel(7): control lines (checkpoints) pass through the log
+                if isinstance(r, dict) and next(iter(r), None) == "@tel":
+                    if not isinstance(r["@tel"], str):
+                        fail(f"{p}: line {n}: a control line of no kind")
+                    continue
                 key = r.get("key")
                 logged[key] += 1
                 if r.get("bucket") != bucket:
@@ -317,8 +337,11 @@ def main():
     ap.add_argument("--duckdb", action="store_true")
     ap.add_argument("--duckdb-only", action="store_true")
     ap.add_argument("--raw-strings", action="store_true")
+    ap.add_argument("--canonical", action="store_true")
     ap.add_argument("generated", nargs="+")
     a = ap.parse_args()
+    global CANONICAL
+    CANONICAL = a.canonical
     events, corrupt = read_generated(a.generated)
     if a.duckdb_only:
         want = collections.Counter(h for (_, h) in events.values())
