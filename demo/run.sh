@@ -3,7 +3,8 @@
 #
 #   mock-kafka (librdkafka's mock cluster, in one process of ours)
 #   tel-gen -n N -s 42 | tel-kafka-put -k session_id           the producer
-#   tel-kafka-cat -G lake -e | tel-batch | tel-s3-put file://   the cron consumer
+#   tel-kafka-cat -G lake -e --ack ack | tel-batch |
+#       tel-s3-put file:// | tee -a landed.ndjson >ack           the cron consumer
 #
 # twice, as two rounds of cron would run them (the second round with a
 # tenth as many events, which is all its consumer run must read), then
@@ -152,16 +153,21 @@ produce() {
 # session.timeout.ms less a second has passed, and a new member waits
 # for that (rdkafka_mock_cgrp.c, rd_kafka_mock_cgrp_rebalance): 6 s
 # here, instead of the default 45 s, keeps the second run short.
+# The safe form of tel(7): the FIFO brings tel-s3-put's result lines back,
+# and tel-kafka-cat commits only what their checkpoints say is stored.
 consume() {
-	echo "demo: tel-kafka-cat -b $BROKERS -t $TOPIC -G lake -e |"
-	echo "        tel-batch -d $SPOOL | tel-s3-put -B lake --endpoint file://$LAKE"
+	[ -p "$W/ack" ] || mkfifo "$W/ack"
+	echo "demo: tel-kafka-cat -b $BROKERS -t $TOPIC -G lake -e --ack ack |"
+	echo "        tel-batch -d $SPOOL | tel-s3-put -B lake --endpoint file://$LAKE |"
+	echo "        tee -a landed.ndjson >ack"
 	rc "cat.$1" "$BIN/tel-kafka-cat" -v -b "$BROKERS" -t "$TOPIC" \
-	    -G lake -e -X session.timeout.ms=6000 \
+	    -G lake -e -X session.timeout.ms=6000 --ack "$W/ack" \
 	    2>"$LOG/tel-kafka-cat.$1.log" |
 	rc "batch.$1" "$BIN/tel-batch" -v -d "$SPOOL" \
 	    2>"$LOG/tel-batch.$1.log" |
 	rc "s3.$1" "$BIN/tel-s3-put" -B lake --endpoint "file://$LAKE" \
-	    >>"$W/landed.ndjson" 2>"$LOG/tel-s3-put.$1.log"
+	    2>"$LOG/tel-s3-put.$1.log" |
+	tee -a "$W/landed.ndjson" >"$W/ack"
 }
 
 # The lake as an indented tree, each object with its records and bytes.
@@ -233,6 +239,10 @@ inkafka=$(member messages "$W/mock.out")
 dropped=$(member dropped "$W/mock.out")
 read1=$(member lines "$LOG/tel-kafka-cat.1.log")
 read2=$(member lines "$LOG/tel-kafka-cat.2.log")
+sent=$(sum "$(member checkpoints "$LOG/tel-kafka-cat.1.log")" \
+    "$(member checkpoints "$LOG/tel-kafka-cat.2.log")")
+back=$(sum "$(member checkpoints_returned "$LOG/tel-kafka-cat.1.log")" \
+    "$(member checkpoints_returned "$LOG/tel-kafka-cat.2.log")")
 objects=$(find "$LAKE" -type f -name '*.gz' | wc -l)
 bytes=$(find "$LAKE" -type f -name '*.gz' -exec cat {} + | wc -c)
 landed=$(find "$LAKE" -type f -name '*.gz' -exec gunzip -c {} + | wc -l)
@@ -252,6 +262,7 @@ fi
 echo
 echo "the mock's log held ${inkafka:-?} messages and dropped ${dropped:-?}" \
     "(it keeps 5 MiB a partition); consumer run 1 read ${read1:-?}, run 2 ${read2:-?}"
+echo "checkpoints: $sent written, $back came back from tel-s3-put and were committed"
 echo "where the rest is: result log $W/landed.ndjson, logs $LOG/"
 
 T=$((N + M))
@@ -265,6 +276,8 @@ T=$((N + M))
 [ "$landed" = "$T" ] || fail "$landed records landed, not $T"
 [ "$distinct" = "$T" ] || fail "$distinct distinct events landed, not $T"
 [ "$leftover" = 0 ] || fail "$leftover batches left in $SPOOL/ready"
+[ "$sent" -ge 2 ] && [ "$back" = "$sent" ] ||
+	fail "checkpoints: $sent written, $back came back"
 
 echo
 printf 'demo: %s events generated, %s delivered to Kafka, %s landed in %s objects (%s bytes) in %d.%03d s' \

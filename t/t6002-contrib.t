@@ -173,6 +173,11 @@ test_expect_success 'long-running consumer restarts on failure; the cron one use
 	test_grep "^Restart=on-failure" "$C/systemd/tel-consumer.service" &&
 	test_grep -v " -e " "$C/systemd/tel-consumer.service" &&
 	test_grep "tel-kafka-cat .* -e |" "$C/systemd/tel-consumer-cron.service" &&
+	test_grep "tel-kafka-cat .*--ack \"\$STATE_DIRECTORY/ack\"" "$C/systemd/tel-consumer.service" &&
+	test_grep "tee -a [^|]* >\"\$STATE_DIRECTORY/ack\"" "$C/systemd/tel-consumer.service" &&
+	test_grep "^KillMode=mixed$" "$C/systemd/tel-consumer.service" &&
+	test_grep "tel-kafka-cat .*--ack \"\$STATE_DIRECTORY/ack\"" "$C/systemd/tel-consumer-cron.service" &&
+	test_grep "tee -a [^|]* >\"\$STATE_DIRECTORY/ack\"" "$C/systemd/tel-consumer-cron.service" &&
 	test_grep "tel-s3-put .*--spool" "$C/systemd/tel-consumer-cron.service" &&
 	test_grep "^OnCalendar=\*:0/5$" "$C/systemd/tel-producer.timer" &&
 	test_grep "tel-kafka-put --msk-iam " "$C/systemd/tel-producer.service"
@@ -196,6 +201,8 @@ test_expect_success 'the crontab lines parse: five time fields and a command' '
 test_expect_success 'crontab: producer with --msk-iam, consumer under flock -n, then --spool' '
 	test_grep "tel-gen | tel-kafka-put --msk-iam " jobs &&
 	test_grep "flock -n [^ ]* bash -c .*tel-kafka-cat --msk-iam [^|]* -G lake -e |" jobs &&
+	test_grep "mkfifo -m 600 /var/lib/tel/ack; tel-kafka-cat [^|]*--ack /var/lib/tel/ack " jobs &&
+	test_grep "tee -a [^|]* >/var/lib/tel/ack" jobs &&
 	test_grep "; flock -n [^ ]* tel-s3-put .*--spool " jobs
 '
 
@@ -203,7 +210,7 @@ test_expect_success 'every tel command in the crontab and units takes its option
 	python3 commands.py "$C/crontab" "$C"/systemd/*.service >cmds &&
 	test_grep "^tel-gen$" cmds &&
 	test_grep "^tel-kafka-put --msk-iam -t acme-telemetry -k session_id$" cmds &&
-	test_grep "^tel-kafka-cat --msk-iam -t acme-telemetry -G lake -e$" cmds &&
+	test_grep "^tel-kafka-cat --msk-iam -t acme-telemetry --ack /var/lib/tel/ack -G lake -e$" cmds &&
 	test_grep "^tel-s3-put -q -B acme-lake --spool /var/lib/tel/spool$" cmds &&
 	while read -r cmd; do
 		eval "$cmd --help" >help.out 2>help.err ||
