@@ -51,6 +51,9 @@ tel_duration_option(const char *opt, const char *arg, uint64_t min,
 		tel_bad_option(opt, arg, errstr, usage);
 	if (v < min)
 		tel_bad_option(opt, arg, "too short", usage);
+	/* beyond, a count of ms, s or a signed sum could wrap somewhere */
+	if (v > TEL_DURATION_MAX)
+		tel_bad_option(opt, arg, "too long (at most 100 years)", usage);
 	return v;
 }
 

@@ -13,6 +13,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -222,13 +223,43 @@ metrics_prom(const struct metrics *m, FILE *fp, int status, int64_t now_ms)
 }
 
 /* The text into the temporary file, on disk before it is renamed. */
+/*
+ * FILE.tmp.PID, made anew: never through a link planted there (O_EXCL,
+ * O_NOFOLLOW; one in the way is removed), and with the file's mode (0644
+ * for a new one, whatever the tool's umask) so that a reader that is
+ * another user, such as node_exporter, keeps reading it.
+ */
+static FILE *
+open_tmp(struct metrics *m)
+{
+	struct stat st;
+	mode_t mode = stat(m->file, &st) == 0 ? st.st_mode & 07777 : 0644;
+	FILE *fp;
+	int fd = -1, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		fd = open(m->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (fd != -1 || errno != EEXIST || unlink(m->tmp) == -1)
+			break;
+	}
+	if (fd == -1)
+		return NULL;
+	if (fchmod(fd, mode) == -1 || (fp = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		unlink(m->tmp);
+		return NULL;
+	}
+	return fp;
+}
+
 static int
 write_tmp(struct metrics *m, int status)
 {
 	FILE *fp;
 	int rc;
 
-	if ((fp = fopen(m->tmp, "w")) == NULL)
+	if ((fp = open_tmp(m)) == NULL)
 		return -1;
 	if (m->lock != NULL)
 		pthread_mutex_lock(m->lock);

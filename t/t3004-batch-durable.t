@@ -215,4 +215,15 @@ test_expect_success 'a sealed file from before, in ready/, is announced with the
 	test_grep "\"sha256\":\"$sha\",\"recovered\":true}" m9
 '
 
+# tel-batch makes the file of a new batch before it writes to it: a kill
+# between the two leaves an empty file, which holds no record.
+test_expect_success 'an empty open/ file (killed before the first write) is removed, exit 0' '
+	tel-batch -d empty </dev/null &&
+	: >empty/open/0123456789abcdef.gz &&
+	tel-batch -d empty </dev/null >out 2>err &&
+	test_grep "0123456789abcdef.gz: empty, nothing to salvage; removed" err &&
+	test_must_be_empty out &&
+	! test -e empty/open/0123456789abcdef.gz
+'
+
 test_done

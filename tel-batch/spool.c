@@ -214,6 +214,16 @@ salvage_file(struct spool *sp, const char *path)
 	s.sp = sp;
 	if ((fd = open_stat(path, &st)) == -1)
 		return -1;
+	if (st.st_size == 0) {
+		/* killed before its first member was written: no record */
+		close(fd);
+		warnx("%s: empty, nothing to salvage; removed", path);
+		if (unlink(path) == -1) {
+			warn("%s", path);
+			return -1;
+		}
+		return 0;
+	}
 	rc = gz_salvage(fd, salvage_sink, &s, s.meta, sizeof(s.meta));
 	close(fd);
 	free(s.line);

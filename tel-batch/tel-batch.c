@@ -716,9 +716,6 @@ main(int argc, char *argv[])
 		M_COUNTER("errors", &c.st.errors, "Lines put into error "
 		    "batches.", 0),
 		M_COUNTER("empty", &c.st.empty, "Empty lines skipped.", 0),
-		M_COUNTER("control_lines", &c.st.control, "Control lines "
-		    "(checkpoints) passed on once what came before was sealed.",
-		    0),
 		M_COUNTER("batches", &c.sp.sealed, "Batches sealed.",
 		    METRIC_PROGRESS),
 		M_COUNTER("error_batches", &c.sp.sealed_error, "Error batches "
@@ -726,6 +723,9 @@ main(int argc, char *argv[])
 		M_COUNTER("raw_bytes", &c.sp.raw, "Bytes of records in sealed "
 		    "batches, before compression.", 0),
 		M_COUNTER("bytes", &c.sp.bytes, "Bytes of sealed batch files.",
+		    0),
+		M_COUNTER("control_lines", &c.st.control, "Control lines "
+		    "(checkpoints) passed on once what came before was sealed.",
 		    0),
 		M_SECONDS("seconds"),
 	};

@@ -522,7 +522,9 @@ walk(struct ctx *c, const char *dir, size_t rootlen)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		if (ents[i]->d_name[0] == '.' || got_stop ||
+		/* ".hidden" is a partition value like any other */
+		if (strcmp(ents[i]->d_name, ".") == 0 ||
+		    strcmp(ents[i]->d_name, "..") == 0 || got_stop ||
 		    asprintf(&path, "%s/%s", dir, ents[i]->d_name) == -1) {
 			free(ents[i]);
 			continue;

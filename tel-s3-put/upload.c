@@ -618,7 +618,9 @@ out:
 static int
 take_file(struct job *j, struct stat *st)
 {
-	if ((j->fd = open(j->it->file, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* O_NONBLOCK: a FIFO named by a manifest line must not hang us */
+	if ((j->fd = open(j->it->file, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) ==
+	    -1) {
 		fail(j, "%s: %s", j->it->file, strerror(errno));
 		return -1;
 	}

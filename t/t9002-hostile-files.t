@@ -1,0 +1,43 @@
+#!/bin/sh
+test_description='files we read or write are what they say: a FIFO named by a manifest line is refused, not waited on; a link planted where a metrics file is written is not followed; the metrics file keeps its mode'
+. "$(dirname "$0")/test-lib.sh"
+
+test_expect_success 'a manifest line naming a FIFO: refused at once, exit 1' '
+	mkdir lake && mkfifo fifo &&
+	echo "{\"file\":\"$PWD/fifo\",\"key\":\"k/fifo\"}" >in &&
+	test_expect_code 1 timeout 20 tel-s3-put -B b --endpoint "file://$PWD/lake" \
+		<in >out 2>err &&
+	test_must_be_empty out &&
+	test_grep "fifo: not a regular file" err
+'
+
+test_expect_success '--metrics: a link planted at FILE.tmp.PID is not written through' '
+	echo precious >target &&
+	sh -c "ln -s \"$PWD/target\" m.prom.tmp.\$\$ && exec tel-gen -n 1 --metrics m.prom" >out &&
+	echo precious >want && test_cmp want target &&
+	test_grep "^tel_gen_" m.prom &&
+	test_line_count = 1 out
+'
+
+test_expect_success '--metrics: the file keeps mode 0644 under tel-batch, whose umask is 077' '
+	echo "{\"a\":1}" | tel-batch -d spool --metrics mb.prom >out &&
+	test "$(stat -c %a mb.prom)" = 644
+'
+
+test_expect_success '--metrics: an existing file keeps the mode it has' '
+	: >mc.prom && chmod 640 mc.prom &&
+	echo "{\"a\":1}" | tel-batch -d spool --metrics mc.prom >out &&
+	test "$(stat -c %a mc.prom)" = 640
+'
+
+test_expect_success '--spool: keys with segments that begin with a dot are sent too' '
+	for v in .hidden ... x; do
+		echo "{\"p\":\"$v\"}" || return 1
+	done | tel-batch -d dots --prefix "!{partitionKeyFromQuery:p}/" >m &&
+	tel-s3-put -B b --endpoint "file://$PWD/lake" --spool dots >out &&
+	test_line_count = 3 out &&
+	find dots/ready -type f >left && test_must_be_empty left &&
+	test $(find lake/b -name "*.gz" | wc -l) = 3
+'
+
+test_done
