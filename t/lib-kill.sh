@@ -1,6 +1,23 @@
 # lib-kill.sh: rounds of the consumer pipeline in its safe form (tel(7)),
-# each with one stage SIGKILLed at a random moment, for the 96xx fault
-# tests.  Source it after lib-pipeline.sh, once the peers are up.
+# each with one stage SIGKILLed at a random moment, for the 960x fault
+# tests.  Source it after lib-pipeline.sh, once the peers are up; a
+# script is then
+#
+#	kill_setup
+#	kill_rounds 1 cat batch put	# MEMBERS, the stages to kill in turn
+#	kill_finish			# clean runs, then the lake checked
+#
+# kill_setup              the setup test: an RF 3 topic of 6 partitions,
+#                         the bucket, the files events, lake.log, kills
+# kill_rounds MEMBERS STAGE...
+#                         $ROUNDS tests (TEL_TEST_KILL_ROUNDS, default
+#                         10): round R makes new events (kill_produce),
+#                         starts MEMBERS pipelines in one group (each its
+#                         own spool), kills the next STAGE, in turn, of
+#                         the next member, in turn, and waits for them all
+# kill_finish             the tests that drain every spool, run clean
+#                         until nothing is left, and check the lake
+#                         (kill_check); the report as a diagnostic
 #
 # kill_produce R          PER (default 100000) new events, seed R, into
 #                         the topic and appended to the file events
@@ -144,4 +161,61 @@ kill_check() {
 	sed -n "s/.*\"events\": \([0-9]*\).*\"duplicates\": \([0-9]*\).*/\1 events, \2 duplicates/p" \
 		summary >report &&
 	echo "$(grep -c " killed " kills) stages killed while running" >>report
+}
+
+kill_setup() {
+	test_expect_success 'setup: an RF 3 topic of 6 partitions on 3 brokers, a bucket' '
+		pipeline_topic 6 3 &&
+		s3_make_bucket "$bucket" &&
+		: >events && : >lake.log && : >kills
+	'
+}
+
+# kill_round R MEMBERS STAGE MEMBER: one round's pipelines, and the kill
+kill_round() {
+	kill_produce $1 || return 1
+	kr_i=1
+	while test $kr_i -le $2; do
+		kill_start r$1.$kr_i lake-$(cat topic) spool$kr_i || return 1
+		kr_i=$((kr_i + 1))
+	done
+	kill_stage r$1.$4 $3
+	kr_i=1
+	while test $kr_i -le $2; do
+		kill_wait r$1.$kr_i || return 1
+		kr_i=$((kr_i + 1))
+	done
+}
+
+kill_rounds() {
+	krs_members=$1
+	shift
+	krs_r=1
+	while test $krs_r -le ${TEL_TEST_KILL_ROUNDS:-10}; do
+		krs_n=$(((krs_r - 1) % $# + 1))
+		krs_stage=$(eval echo \$$krs_n)
+		krs_m=$(((krs_r - 1) % krs_members + 1))
+		test_expect_success "round $krs_r: $PER new events, $krs_members member(s); stage $krs_stage of member $krs_m killed" "
+			kill_round $krs_r $krs_members $krs_stage $krs_m
+		"
+		krs_r=$((krs_r + 1))
+	done
+	KILL_MEMBERS=$krs_members
+}
+
+kill_finish() {
+	test_expect_success 'every spool drained; clean runs until nothing is left' '
+		i=1 &&
+		while test $i -le $KILL_MEMBERS; do
+			kill_drain spool$i || return 1
+			i=$((i + 1))
+		done &&
+		kill_clean clean spool1 &&
+		kill_drain spool1
+	'
+	test_expect_success 'the lake: every event; duplicates counted' '
+		kill_check
+	'
+	test -s "$TRASH/report" &&
+		test_diag "$(cat "$TRASH/report" "$TRASH/kills")"
 }
