@@ -95,6 +95,7 @@ test_expect_success '--ack FILE may be a regular file that it follows' '
 test_expect_success 'a usage error does not leave the FIFO writer waiting' '
 	rm -f ack && mkfifo ack &&
 	{ echo x >ack & } && echo $! >writer &&
+	test_wait_until 10 grep -q wait_for_partner /proc/$(cat writer)/wchan &&
 	test_expect_code 2 tel-kafka-cat --no-such-option --ack ack -t x 2>err &&
 	test_wait_until 10 eval "! kill -0 $(cat writer) 2>/dev/null"
 '
