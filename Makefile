@@ -138,7 +138,8 @@ $(B)/t/bench-scan: $(B)/obj/t/bench/scan.o $(LIBTEL)
 	$(CC) $(TEL_LDFLAGS) -o $@ $^ $(libs_jansson) $(LDLIBS)
 
 bench: $(BINS) $(B)/t/bench-scan
-	@for b in t/bench/*.sh; do echo; TEL_BUILD=$(abspath $(B)) sh $$b || exit 1; done
+	@for b in $(filter-out t/bench/lib-%.sh,$(wildcard t/bench/*.sh)); do \
+		echo; TEL_BUILD=$(abspath $(B)) sh $$b || exit 1; done
 
 FUZZ_CC ?=	clang
 FUZZ_TIME ?=	60

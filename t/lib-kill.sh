@@ -135,18 +135,12 @@ kill_drain() {
 	test_must_be_empty left
 }
 
-# records LOG: records in the data objects LOG names
-kill_records() {
-	"$PYTHON" -c 'import json, sys
-print(sum(json.loads(l).get("records", 0) for l in open(sys.argv[1])))' "$1"
-}
-
 kill_clean() {
 	kc_=1
 	while test $kc_ -le 6; do
 		pipeline_acked $1.$kc_ $2 -X session.timeout.ms=6000 || return 1
 		cat $1.$kc_.log >>lake.log
-		test "$(kill_records $1.$kc_.log)" = 0 && return 0
+		test "$(log_records $1.$kc_.log)" = 0 && return 0
 		kc_=$((kc_ + 1))
 	done
 	echo >&2 "kill_clean: 6 clean runs still found events"

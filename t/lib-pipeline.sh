@@ -38,6 +38,9 @@
 #                             the shell keeps no copy of tel-kafka-cat's
 #                             stdout, so the stage after sees its end
 #                             when it closes it, as in a plain pipeline
+# log_records LOG             the records of the data objects that
+#                             tel-s3-put's result lines in LOG name (not
+#                             errors/, not the control lines)
 # lake_check ARG...           t/py/lake_check.py --bucket "$bucket": the
 #                             oracle that reads the lake back; see --help
 
@@ -87,6 +90,12 @@ pipeline_acked() {
 	printf "0\n0\n0\n0\n" >$pa_.want &&
 	cat $pa_.cat.rc $pa_.filter.rc $pa_.batch.rc $pa_.put.rc >$pa_.rc &&
 	test_cmp $pa_.want $pa_.rc
+}
+
+log_records() {
+	"$PYTHON" -c 'import json, sys
+print(sum(json.loads(l).get("records", 0) for l in open(sys.argv[1])
+          if not json.loads(l).get("key", "errors/").startswith("errors/")))' "$1"
 }
 
 lake_check() {

@@ -6,13 +6,6 @@ test_description='five cron runs of the consumer pipeline, new events between th
 test_pipeline_peers test_kafka single
 SPOOL=$TRASH/spool
 
-# records LOG: the records of the data objects a result log names
-records() {
-	"$PYTHON" -c 'import json, sys
-print(sum(json.loads(l)["records"] for l in open(sys.argv[1])
-          if not json.loads(l)["key"].startswith("errors/")))' "$1"
-}
-
 test_expect_success 'setup: topic, bucket' '
 	pipeline_topic 4 1 &&
 	s3_make_bucket "$bucket"
@@ -35,7 +28,7 @@ for i in 1 2 3 4 5; do
 		find "$SPOOL/ready" "$SPOOL/open" -type f >left &&
 		test_must_be_empty left &&
 		want=$(($(wc -l <gen$i) - $(wc -l <failed$i))) &&
-		got=$(records run$i.log) &&
+		got=$(log_records run$i.log) &&
 		echo "run $i: $got records, $want events sent" &&
 		test "$got" = "$want"
 	'

@@ -6,13 +6,6 @@ test_description='the consumer pipeline in its safe form (tel(7)): checkpoints c
 test_pipeline_peers test_kafka single
 SPOOL=$TRASH/spool
 
-# records LOG: the records of the data objects a result log names
-records() {
-	"$PYTHON" -c 'import json, sys
-print(sum(json.loads(l).get("records", 0) for l in open(sys.argv[1])
-          if not json.loads(l).get("key", "errors/").startswith("errors/")))' "$1"
-}
-
 # more N SEED: N new events into the topic (and into events)
 more() {
 	tel-gen -n $1 -s $2 --start "2026-11-22T$(printf %02d $2):00:00Z" >new &&
@@ -29,7 +22,7 @@ for i in 1 2 3; do
 	test_expect_success "cron run $i, safe form: every stage exits 0, the new events land once" '
 		more 20000 '$i' &&
 		pipeline_acked run'$i' "$SPOOL" &&
-		test "$(records run'$i'.log)" = 20000 &&
+		test "$(log_records run'$i'.log)" = 20000 &&
 		test_grep "^{\"@tel\":\"checkpoint\"" run'$i'.log &&
 		tail -n 1 run'$i'.log | grep -q "^{\"@tel\":\"checkpoint\""
 	'
@@ -37,7 +30,7 @@ done
 
 test_expect_success 'what came back was committed: a run with nothing new stores nothing' '
 	pipeline_acked idle "$SPOOL" &&
-	test "$(records idle.log)" = 0
+	test "$(log_records idle.log)" = 0
 '
 
 test_expect_success 'the lake: every event exactly once; no control line in any object' '
@@ -52,9 +45,9 @@ test_expect_success 'a filter that passes control lines (jq -c): committed as us
 	PIPELINE_FILTER="jq -c ." && export PIPELINE_FILTER &&
 	pipeline_acked jq "$SPOOL" &&
 	unset PIPELINE_FILTER &&
-	test "$(records jq.log)" = 10000 &&
+	test "$(log_records jq.log)" = 10000 &&
 	pipeline_acked jq-after "$SPOOL" &&
-	test "$(records jq-after.log)" = 0
+	test "$(log_records jq-after.log)" = 0
 '
 
 test_expect_success 'a filter that drops control lines: tel-kafka-cat warns, exits 1, commits nothing' '
@@ -63,12 +56,12 @@ test_expect_success 'a filter that drops control lines: tel-kafka-cat warns, exi
 	test_must_fail pipeline_acked drop "$SPOOL" &&
 	echo 1 >want && test_cmp want drop.cat.rc &&
 	test_grep "did not come back on drop.ack (closed by the last stage); nothing after checkpoint 0 is committed" drop.cat.err &&
-	test "$(records drop.log)" = 10000
+	test "$(log_records drop.log)" = 10000
 '
 
 test_expect_success 'the next run reads those events again: duplicates, not loss' '
 	pipeline_acked drop-after "$SPOOL" &&
-	test "$(records drop-after.log)" = 10000 &&
+	test "$(log_records drop-after.log)" = 10000 &&
 	cat run?.log idle.log jq.log jq-after.log drop.log drop-after.log >lake.log &&
 	lake_check --canonical --log lake.log events >summary 2>lc.err &&
 	test_grep "\"missing\": 0," summary &&
@@ -105,7 +98,7 @@ test_expect_success 'small pipes and a slow stage: no deadlock' '
 	test_wait_until 300 test -e nd.put.rc -a -e nd.cat.rc &&
 	cat nd.cat.rc nd.batch.rc nd.put.rc >rc && printf "0\n0\n0\n" >want &&
 	test_cmp want rc &&
-	test "$(records nd.log)" = 30000 &&
+	test "$(log_records nd.log)" = 30000 &&
 	test $(grep -c "@tel" nd.log) -ge 2
 '
 

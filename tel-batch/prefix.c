@@ -1,4 +1,5 @@
 /* Firehose prefix expressions: see prefix.h. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,20 +308,57 @@ field_value(const struct json_member *m, char *out, size_t cap, size_t *len,
 	return 0;
 }
 
-/* Each '/'-separated segment must fit a file name in the spool. */
-static int
-segments_fit(const char *s, size_t n)
+/* One segment s[0..n), expanded to len bytes; NULL if it may be one. */
+static const char *
+segment_check(const char *s, size_t n, size_t len, size_t max, int whole,
+    int *toolong)
 {
-	size_t i, seg = 0;
+	*toolong = len > max;
+	if (*toolong)
+		return "a key segment too long for a file name in the spool";
+	if (!whole)
+		return NULL;	/* the object name completes it */
+	if (n == 0)
+		return "an empty key segment ('//')";
+	if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+		return "a '.' or '..' key segment";
+	return NULL;
+}
 
-	for (i = 0; i <= n; i++) {
-		if (i == n || s[i] == '/') {
-			if (i - seg > SEGMENT_MAX)
-				return 0;
+const char *
+key_check(const char *s, size_t n, int final, int *toolong)
+{
+	size_t i, seg = 0, len = 0;
+	const char *why;
+	unsigned char c;
+
+	*toolong = final && n > KEY_MAX;
+	if (*toolong)
+		return "a key longer than 1024 bytes";
+	if (final && n == 0)
+		return "an empty key";
+	if (n > 0 && s[0] == '/')
+		return "a key that starts with '/'";
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c == '/') {
+			if ((why = segment_check(s + seg, i - seg, len,
+			    SEGMENT_MAX, 1, toolong)) != NULL)
+				return why;
 			seg = i + 1;
+			len = 0;
+			continue;
 		}
+		if (c == PREFIX_RANDOM && !final)
+			len += RANDOM_LEN;
+		else if (c < 0x20 || c == 0x7f)
+			return "a control character in a key";
+		else
+			len++;
 	}
-	return 1;
+	/* the last segment: whole in a final key, else the name follows */
+	return segment_check(s + seg, n - seg, len, final ? NAME_MAX :
+	    NAME_MAX - NAME_BUDGET, final, toolong);
 }
 
 int
@@ -329,6 +367,7 @@ prefix_eval(const struct prefix *p, int64_t ms, const struct json_member *m,
     const char **field)
 {
 	size_t i, o = 0, n, randoms = 0;
+	int toolong;
 
 	for (i = 0; i < p->n; i++) {
 		const struct part *pt = &p->parts[i];
@@ -364,12 +403,12 @@ prefix_eval(const struct prefix *p, int64_t ms, const struct json_member *m,
 		}
 	}
 	/* the random strings grow to 11 bytes; the object name follows */
-	if (o + randoms * 10 + NAME_BUDGET > KEY_MAX)
+	if (o + randoms * (RANDOM_LEN - 1) + NAME_BUDGET > KEY_MAX)
 		goto toolong;
-	if (!segments_fit(out, o)) {
+	/* as finally expanded: whatever made it, a segment may break it */
+	if ((*why = key_check(out, o, 0, &toolong)) != NULL) {
 		*field = NULL;
-		*why = "a prefix segment longer than 200 bytes";
-		return -1;
+		return toolong ? -1 : -2;
 	}
 	return (int)o;
 toolong:

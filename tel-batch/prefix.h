@@ -15,6 +15,7 @@
 #define KEY_MAX		1024	/* S3's limit on object keys, in bytes */
 #define NAME_BUDGET	112	/* an object name: --name, time, id, ".gz" */
 #define SEGMENT_MAX	200	/* a key segment, so spool paths fit NAME_MAX */
+#define RANDOM_LEN	11	/* what a PREFIX_RANDOM grows to */
 
 enum part_kind { P_TEXT, P_TIME, P_RANDOM, P_ERRTYPE, P_FIELD };
 
@@ -42,10 +43,20 @@ void	prefix_free(struct prefix *);
 /*
  * Evaluates the prefix for a record at time ms with the scanned members;
  * random strings come out as PREFIX_RANDOM.  Returns the length, or -1
- * with *why set (and *field, for a partition key).
+ * with *why set (and *field, for a partition key), or -2 with *why set if
+ * the expanded key has a segment no key may have (key_check).
  */
 int	prefix_eval(const struct prefix *, int64_t, const struct json_member *,
 	    const char *, char *, size_t, const char **, const char **);
+
+/*
+ * NULL if s[0..n) can be a key, as finally expanded: relative, without an
+ * empty, "." or ".." segment or a control byte, each segment a file name
+ * in the spool.  Not final: PREFIX_RANDOM counts as RANDOM_LEN bytes and
+ * the object name (NAME_BUDGET) completes the last segment.  Else the
+ * reason, with *toolong set if it is a length.
+ */
+const char	*key_check(const char *, size_t, int, int *);
 
 /* Percent-encodes what must not reach a key: '/', '\\', '%', controls, "..". */
 size_t	key_sanitize(const char *, size_t, char *);

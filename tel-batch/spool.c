@@ -117,11 +117,16 @@ spool_close(struct spool *sp)
 
 /*
  * Reads the key, first time and error flag from a gzip header's
- * metadata (batch.c, make_meta).
+ * metadata (batch.c, make_meta).  Anyone can write an open/ file: the key
+ * is checked as any key is (prefix.c, key_check), so that a salvage never
+ * writes outside ready/.
  */
 static int
 parse_meta(const char *c, char **key, int64_t *first, int *error)
 {
+	const char *why;
+	size_t n;
+	int toolong;
 	struct json_member m[] = {
 		{ "key", 3, 0, NULL, 0, 0 }, { "first", 5, 0, NULL, 0, 0 },
 		{ "error", 5, 0, NULL, 0, 0 },
@@ -133,7 +138,14 @@ parse_meta(const char *c, char **key, int64_t *first, int *error)
 		return -1;
 	if ((*key = malloc(m[0].len + 1)) == NULL)
 		return -1;
-	(*key)[json_unescape(m[0].val, m[0].len, *key)] = '\0';
+	n = json_unescape(m[0].val, m[0].len, *key);
+	(*key)[n] = '\0';
+	if ((why = key_check(*key, n, 1, &toolong)) != NULL) {
+		warnx("a salvaged file's header names %s", why);
+		free(*key);
+		*key = NULL;
+		return -1;
+	}
 	*first = strtoll(m[1].val, NULL, 10);
 	*error = m[2].type == JS_TRUE;
 	return 0;

@@ -218,6 +218,27 @@ default_threads(void)
 	return n < 1 ? 1 : n > 4 ? 4 : (int)n;
 }
 
+/*
+ * A prefix of no partition key expands alike for every record: if the
+ * key it makes is one no key may be (a timestamp format of "..", say),
+ * that is a usage error, not an error record each.
+ */
+static void
+check_prefix(const struct prefix *p, const char *opt, const char *arg)
+{
+	char key[4 * KEY_MAX];
+	const char *why, *field = NULL;
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		if (p->parts[i].kind == P_FIELD)
+			return;
+	}
+	if (prefix_eval(p, tel_now_ms(), NULL, "processing-failed", key,
+	    sizeof(key), &why, &field) == -2)
+		bad_option(opt, arg, why);
+}
+
 static void
 setup_prefixes(struct ctx *c)
 {
@@ -230,6 +251,8 @@ setup_prefixes(struct ctx *c)
 	if (prefix_parse(c->o.error_prefix, 1, &c->eprefix, NULL, &c->nnames,
 	    0, err, sizeof(err)) == -1)
 		bad_option("--error-prefix", c->o.error_prefix, err);
+	check_prefix(&c->prefix, "--prefix", c->o.prefix);
+	check_prefix(&c->eprefix, "--error-prefix", c->o.error_prefix);
 	/* members: the partition keys, then the time field unless it is one */
 	for (c->nm = 0; c->nm < c->nnames; c->nm++) {
 		c->m[c->nm].key = c->names[c->nm];
@@ -485,7 +508,7 @@ error_record(struct ctx *c, const struct ndjson_line *l, int64_t now,
 		    "\"truncated\":true", (unsigned long long)l->total);
 	c->rec[o++] = '}';
 	if ((n = prefix_eval(&c->eprefix, now, NULL, type, c->ident,
-	    sizeof(c->ident), &why, &field)) == -1) {
+	    sizeof(c->ident), &why, &field)) < 0) {
 		warnx("--error-prefix: %s", why);
 		return -1;
 	}
@@ -575,7 +598,10 @@ process_line(struct ctx *c, const struct ndjson_line *l)
 		    "partitioning-failed", "time field \"%s\" %s",
 		    c->o.time_field, why);
 	if ((n = prefix_eval(&c->prefix, t, c->m, NULL, c->ident,
-	    sizeof(c->ident), &why, &field)) == -1) {
+	    sizeof(c->ident), &why, &field)) < 0) {
+		if (n == -2)
+			return error_record(c, l, now, "InvalidKey",
+			    "partitioning-failed", "the key would have %s", why);
 		if (field == NULL)
 			return error_record(c, l, now, "PrefixTooLong",
 			    "partitioning-failed", "%s", why);

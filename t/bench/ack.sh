@@ -24,32 +24,8 @@ N=${TEL_BENCH_ACK_EVENTS:-1000000}
 ROUNDS=${TEL_BENCH_ROUNDS:-3}
 CACHE=${TEL_TEST_CACHE:-${HOME:-/tmp}/.cache/tel-test}
 PY=$CACHE/venv/bin/python
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tel-bench-ack.XXXXXX")
-trap 'sh "$SRC/t/peers/kafka.sh" stop "$tmp/kafka" >/dev/null 2>&1
-	bash "$SRC/t/peers/minio.sh" stop "$tmp/minio" >/dev/null 2>&1
-	rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
-
-die() {
-	echo "bench ack: $*" >&2
-	exit 1
-}
-
-for p in "$PY" "$CACHE/bin/minio"; do
-	test -x "$p" || { echo "bench ack: skipped: $p missing (t/peers/setup.sh)"; exit 0; }
-done
-mkdir "$tmp/kafka" "$tmp/minio"
-TEL_PEER_OWNER=$$ sh "$SRC/t/peers/kafka.sh" start single "$tmp/kafka" >"$tmp/kafka.log" 2>&1 ||
-	{ cat "$tmp/kafka.log" >&2; die "no broker"; }
-TEL_PEER_OWNER=$$ bash "$SRC/t/peers/minio.sh" start "$tmp/minio" >"$tmp/minio.log" 2>&1 ||
-	{ cat "$tmp/minio.log" >&2; die "no MinIO"; }
-. "$tmp/kafka/env"
-. "$tmp/minio/env"
-B=$KAFKA_BROKERS
-export S3_ENDPOINT S3_ACCESS_KEY S3_SECRET_KEY S3_REGION
-AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY
-AWS_REGION=$S3_REGION
-export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
+. "$SRC/t/bench/lib-peers.sh"
+bench_peers ack
 "$PY" "$SRC/t/py/s3.py" mb lake
 
 "$BIN/tel-mktopic" -q -b "$B" -t backlog -P 4 -R 1 >/dev/null

@@ -38,36 +38,8 @@ CACHE=${TEL_TEST_CACHE:-${HOME:-/tmp}/.cache/tel-test}
 PY=$CACHE/venv/bin/python
 S5CMD=$CACHE/bin/s5cmd
 START=2026-11-22T18:02:00Z
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tel-bench-pipeline.XXXXXX")
-trap 'sh "$SRC/t/peers/kafka.sh" stop "$tmp/kafka" >/dev/null 2>&1
-	bash "$SRC/t/peers/minio.sh" stop "$tmp/minio" >/dev/null 2>&1
-	rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
-
-die() {
-	echo "bench pipeline: $*" >&2
-	exit 1
-}
-
-# A missing peer skips the benchmark with the reason (as t/bench/s3.sh).
-for p in "$PY" "$S5CMD" "$CACHE/bin/minio"; do
-	test -x "$p" || { echo "bench pipeline: skipped: $p missing (t/peers/setup.sh)"; exit 0; }
-done
-mkdir "$tmp/kafka" "$tmp/minio"
-TEL_PEER_OWNER=$$ sh "$SRC/t/peers/kafka.sh" start single "$tmp/kafka" >"$tmp/kafka.log" 2>&1 ||
-	{ cat "$tmp/kafka.log" >&2; die "no broker"; }
-TEL_PEER_OWNER=$$ bash "$SRC/t/peers/minio.sh" start "$tmp/minio" >"$tmp/minio.log" 2>&1 ||
-	{ cat "$tmp/minio.log" >&2; die "no MinIO"; }
-. "$tmp/kafka/env"
-. "$tmp/minio/env"
-B=$KAFKA_BROKERS
-AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY
-AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY
-AWS_REGION=$S3_REGION
-S3_ENDPOINT_URL=$S3_ENDPOINT
-AWS_EC2_METADATA_DISABLED=true
-export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION S3_ENDPOINT_URL \
-    AWS_EC2_METADATA_DISABLED S3_ENDPOINT S3_ACCESS_KEY S3_SECRET_KEY S3_REGION
+. "$SRC/t/bench/lib-peers.sh"
+bench_peers pipeline "$S5CMD"
 "$PY" "$SRC/t/py/s3.py" mb lake
 "$PY" "$SRC/t/py/s3.py" mb peer
 

@@ -29,7 +29,7 @@ def strict(text):
     bad = []
     if not text.endswith("\n"):
         bad.append("no newline at the end")
-    helped, typed, seen = set(), {}, set()
+    helped, typed, seen, last = set(), {}, set(), None
     for n, line in enumerate(text.split("\n")[:-1], 1):
         m = HELP.match(line)
         if m:
@@ -39,7 +39,7 @@ def strict(text):
             continue
         m = TYPE.match(line)
         if m:
-            if m.group(1) in typed or m.group(1) in seen:
+            if m.group(1) in typed or m.group(1) in {s for s, _ in seen}:
                 bad.append("line %d: TYPE %s again or late" % (n, m.group(1)))
             typed[m.group(1)] = m.group(2)
             continue
@@ -53,9 +53,13 @@ def strict(text):
             bad.append("line %d: %s has no HELP or TYPE before it" % (n, name))
         elif typed[name] == "counter" and not name.endswith("_total"):
             bad.append("line %d: counter %s without _total" % (n, name))
-        if name in seen:
-            bad.append("line %d: %s twice" % (n, name))
-        seen.add(name)
+        # several samples of a name, each its own labels, one after another
+        if (name, m.group(2)) in seen:
+            bad.append("line %d: %s%s twice" % (n, name, m.group(2) or ""))
+        elif name in {s for s, _ in seen} and name != last:
+            bad.append("line %d: %s apart from its other samples" % (n, name))
+        seen.add((name, m.group(2)))
+        last = name
         float(m.group(3))
     return bad
 
