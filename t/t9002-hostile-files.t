@@ -40,4 +40,28 @@ test_expect_success '--spool: keys with segments that begin with a dot are sent 
 	test $(find lake/b -name "*.gz" | wc -l) = 3
 '
 
+test_expect_success 'two --spool runs at once: each file sent once, no failure' '
+	tel-gen -n 300 -s 3 | tel-batch -d twice --max-records 1 >/dev/null &&
+	test $(find twice/ready -type f | wc -l) = 300 &&
+	mkdir lake2 &&
+	{ tel-s3-put -j 4 -B b --endpoint "file://$PWD/lake2" --spool twice \
+		>out1 2>err1 & } &&
+	tel-s3-put -j 4 -B b --endpoint "file://$PWD/lake2" --spool twice >out2 2>err2 &&
+	wait $! &&
+	cat err1 err2 >err &&
+	test_grep -v "No such file" err &&
+	test_grep -v "not stored\|failed" err &&
+	test $(cat out1 out2 | wc -l) = 300 &&
+	test $(find lake2/b -type f -name "*.gz" | wc -l) = 300 &&
+	find twice/ready -type f >left && test_must_be_empty left
+'
+
+test_expect_success 'file:// lake: a lake object sent to its own key is kept, exit 1' '
+	mkdir -p lake3/b/k && echo precious >lake3/b/k/o.gz &&
+	test_expect_code 1 tel-s3-put -B b --endpoint "file://$PWD/lake3" \
+		--key-prefix k/ lake3/b/k/o.gz >out 2>err &&
+	test_grep "the file is that object already" err &&
+	echo precious >want && test_cmp want lake3/b/k/o.gz
+'
+
 test_done

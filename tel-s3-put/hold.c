@@ -25,7 +25,7 @@ hold_done(struct hold *h, uint64_t seq)
 {
 	size_t k, n;
 
-	if (seq == HOLD_UNTRACKED || seq < h->base || seq >= h->next)
+	if (seq >= HOLD_SPOOL || seq < h->base || seq >= h->next)
 		return;
 	h->done[seq - h->base] = 1;
 	n = (size_t)(h->next - h->base);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #define HOLD_UNTRACKED	UINT64_MAX	/* a file not from stdin */
+#define HOLD_SPOOL	(UINT64_MAX - 1)	/* untracked, from --spool */
 
 struct held_line {
 	char		*line;

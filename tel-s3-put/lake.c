@@ -98,6 +98,16 @@ sync_dir(const char *path)
 	return rc;
 }
 
+/* 1 if path names the file open on fd. */
+static int
+is_same(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int
 lake_put(const char *root, const char *bucket, const char *key, int fd,
     uint64_t size, char *err, size_t errsz)
@@ -114,6 +124,11 @@ lake_put(const char *root, const char *bucket, const char *key, int fd,
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s", root, bucket,
 	    key) >= sizeof(path)) {
 		snprintf(err, errsz, "path too long");
+		return -1;
+	}
+	if (is_same(fd, path)) {
+		/* writing it over itself, then removing it, would lose it */
+		snprintf(err, errsz, "%s: the file is that object already", path);
 		return -1;
 	}
 	base = strrchr(path, '/') + 1;

@@ -363,7 +363,8 @@ out:
 static void
 put_with(struct ctx *c, struct s3 *s, const struct manifest *m, uint64_t seq)
 {
-	struct up_item it = { m->file, m->key, m->sha256, m->bytes };
+	struct up_item it = { m->file, m->key, m->sha256, m->bytes,
+	    seq == HOLD_SPOOL };
 	struct up_result res;
 	int64_t t0 = s3_mono_ms();
 	int rc;
@@ -410,7 +411,7 @@ put_one(struct ctx *c, const struct manifest *m, uint64_t seq)
 
 /* A file given by name: a manifest line of its own. */
 static void
-put_path(struct ctx *c, const char *file, const char *key)
+put_path(struct ctx *c, const char *file, const char *key, uint64_t tag)
 {
 	struct manifest m;
 	char err[256], *line;
@@ -429,7 +430,7 @@ put_path(struct ctx *c, const char *file, const char *key)
 		free(line);
 		return;
 	}
-	put_one(c, &m, HOLD_UNTRACKED);
+	put_one(c, &m, tag);
 	manifest_free(&m);
 	free(line);
 }
@@ -537,7 +538,7 @@ walk(struct ctx *c, const char *dir, size_t rootlen)
 		} else if (S_ISDIR(st.st_mode))
 			walk(c, path, rootlen);
 		else if (S_ISREG(st.st_mode))
-			put_path(c, path, path + rootlen + 1);
+			put_path(c, path, path + rootlen + 1, HOLD_SPOOL);
 		free(path);
 		free(ents[i]);
 	}
@@ -694,7 +695,7 @@ main(int argc, char *argv[])
 		if (dup == NULL || asprintf(&key, "%s%s", c.o.key_prefix ?
 		    c.o.key_prefix : "", basename(dup)) == -1)
 			err(1, NULL);
-		put_path(&c, argv[i], key);
+		put_path(&c, argv[i], key, HOLD_UNTRACKED);
 		free(key);
 		free(dup);
 	}

@@ -621,6 +621,8 @@ take_file(struct job *j, struct stat *st)
 	/* O_NONBLOCK: a FIFO named by a manifest line must not hang us */
 	if ((j->fd = open(j->it->file, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) ==
 	    -1) {
+		if (errno == ENOENT && j->it->spool)
+			return 1;	/* another --spool run sent it */
 		fail(j, "%s: %s", j->it->file, strerror(errno));
 		return -1;
 	}

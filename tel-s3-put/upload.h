@@ -26,6 +26,7 @@ struct up_item {
 	const char	*file, *key;
 	const char	*sha256;	/* expected, or "" */
 	int64_t		 bytes;		/* expected, or -1 */
+	int		 spool;		/* --spool: gone is sent by another */
 };
 
 struct up_result {
