@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "creds.h"
+#include "diag.h"
 #include "http.h"
 #include "jsonscan.h"
 #include "number.h"
@@ -1104,6 +1105,26 @@ container_auth(char **tok, char *err, size_t errsz)
 	return r;
 }
 
+/*
+ * The URL as a message shows it: without its query, which may hold a
+ * token, and without user information; control bytes made printable.
+ */
+static const char *
+shown_url(const char *url, char *buf, size_t n)
+{
+	const char *host = strstr(url, "://"), *at;
+	size_t scheme = host ? (size_t)(host + 3 - url) : 0, len;
+
+	host = url + scheme;
+	len = strcspn(host, "/?#");
+	if ((at = memchr(host, '@', len)) != NULL)
+		host = at + 1;	/* user:password@ */
+	snprintf(buf, n, "%.*s%.*s", (int)scheme, url,
+	    (int)strcspn(host, "?#"), host);
+	tel_printable(buf);
+	return buf;
+}
+
 static int
 source_container(struct aws_creds *c, int64_t now, char *err, size_t errsz)
 {
@@ -1111,7 +1132,7 @@ source_container(struct aws_creds *c, int64_t now, char *err, size_t errsz)
 	struct http_req req = { .method = "GET", .total_ms =
 	    meta_timeout(ECS_TOTAL_MS) };
 	struct http_resp resp;
-	char url[4096], *tok = NULL, why[256];
+	char url[4096], *tok = NULL, why[256], shown[512];
 	int r, rc = -1;
 
 	if ((r = aws_container_url(url, sizeof(url), err, errsz)) != 1)
@@ -1127,11 +1148,13 @@ source_container(struct aws_creds *c, int64_t now, char *err, size_t errsz)
 		req.nheaders = 1;
 	}
 	if (http_do(&req, &resp, why, sizeof(why)) == -1)
-		fail(err, errsz, "container credentials (%s): %s", url, why);
+		fail(err, errsz, "container credentials (%s): %s",
+		    shown_url(url, shown, sizeof(shown)), why);
 	else {
 		rc = resp.status == 200 ? json_creds(c, resp.body, resp.len, 0,
 		    "container", now, err, errsz) : fail(err, errsz,
-		    "container credentials (%s): HTTP %ld", url, resp.status);
+		    "container credentials (%s): HTTP %ld",
+		    shown_url(url, shown, sizeof(shown)), resp.status);
 		http_resp_free(&resp);
 	}
 	secret_free(tok);

@@ -42,3 +42,26 @@ tel_warnx(const char *fmt, ...)
 	va_end(ap);
 	errno = e;
 }
+
+void
+tel_printable(char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+	}
+}
+
+void
+tel_redact(char *s, const char *secret)
+{
+	size_t n = secret ? strlen(secret) : 0;
+	char *p;
+
+	if (n == 0)
+		return;
+	while ((p = strstr(s, secret)) != NULL) {
+		memset(p, '*', n);
+		s = p + n;
+	}
+}

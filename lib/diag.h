@@ -10,4 +10,14 @@
 void	tel_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	tel_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * For text from outside (a server's reply, a configured string) before it
+ * is printed: control bytes and DEL become '?', so that nothing reaches a
+ * terminal raw.
+ */
+void	tel_printable(char *);
+
+/* Stars out every copy of secret (if not NULL or empty) in s. */
+void	tel_redact(char *, const char *);
+
 #endif

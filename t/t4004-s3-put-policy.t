@@ -79,6 +79,27 @@ test_expect_success 'AccessDenied: permanent, one request, file kept' '
 	test -e e.gz
 '
 
+test_expect_success 'a hostile reply: no escape reaches the terminal, no token is echoed' '
+	fake hostile && echo h >h.gz &&
+	test_expect_code 1 env AWS_SESSION_TOKEN=tok-0123456789-secret \
+		tel-s3-put -B bkt --endpoint "$endpoint" --max-attempts 1 \
+		--key-prefix k/ h.gz 2>err &&
+	test_grep "Access?\[2JDenied: no ?\[31mred?\[0m, and your token is \*\*\*\*" err &&
+	! grep -q "tok-0123456789-secret" err &&
+	! grep -q "$(printf "\033")" err &&
+	! grep -q "$(printf "\007")" err &&
+	test -e h.gz
+'
+
+test_expect_success 'a container credentials URI: its query is not echoed' '
+	echo u >u.gz &&
+	test_expect_code 1 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+		AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:9/creds?token=q-secret-7" \
+		tel-s3-put -B bkt --endpoint http://127.0.0.1:9 --key-prefix k/ u.gz 2>err &&
+	test_grep "container credentials (http://127.0.0.1:9/creds)" err &&
+	! grep -q "q-secret-7" err
+'
+
 test_expect_success 'an ETag that is not the MD5: a failure, file kept' '
 	fake badetag && echo f >f.gz &&
 	test_expect_code 1 put --key-prefix k/ f.gz 2>err &&

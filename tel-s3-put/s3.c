@@ -269,6 +269,24 @@ sign(struct s3 *s, const struct s3_call *c, const char *path,
 	return 0;
 }
 
+/*
+ * What a reply says goes to a terminal: no control bytes, and no secret
+ * a hostile or careless server echoes back.
+ */
+static void
+tame(struct s3_reply *r, const struct aws_creds *cr)
+{
+	char *f[] = { r->code, r->message, r->request_id, r->etag,
+	    r->version_id };
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		tel_printable(f[i]);
+		tel_redact(f[i], cr->token);
+		tel_redact(f[i], cr->secret);
+	}
+}
+
 /* Fills r from a response: status, ids, and the error if there is one. */
 static int
 take_response(struct s3_reply *r, struct http_resp *hr)
@@ -396,6 +414,7 @@ attempt(struct s3 *s, const struct s3_call *c, const char *path,
 	if (http_conn_do(s->conn, &hq, &hr, r->why, sizeof(r->why)) == -1)
 		goto out;
 	rc = take_response(r, &hr);
+	tame(r, &cr);
 	if (rc == -1 && strcmp(r->code, "RequestTimeTooSkewed") == 0 &&
 	    (d = http_date_ms(http_resp_header(&hr, "date"))) > 0)
 		s->skew_ms = d - tel_now_ms();

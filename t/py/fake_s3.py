@@ -19,6 +19,9 @@ made to give.  MODEs:
   complete-retry  the first CompleteMultipartUpload is a 200 with an
                   <Error> InternalError
   complete-fail   CompleteMultipartUpload is a 200 with <Error> InvalidPart
+  hostile         everything gets 403 AccessDenied whose code, message and
+                  request id hold terminal escapes, the message echoing the
+                  request's session token
 """
 import calendar
 import email.utils
@@ -92,6 +95,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.error(400, "ExpiredToken")
         if MODE == "denied":
             return self.error(403, "AccessDenied")
+        if MODE == "hostile":
+            tok = self.headers.get("x-amz-security-token", "")
+            return self.reply(403, (
+                "<Error><Code>Access\x1b[2JDenied</Code><Message>no \x1b[31m"
+                "red\x1b[0m, and your token is %s</Message><RequestId>R\x07"
+                "</RequestId></Error>" % tok).encode())
         if MODE == "badetag" and put:
             etag = '"%s"' % ("0" * 32)
         if self.command == "POST" and "uploads" in self.path:
