@@ -30,6 +30,54 @@ mkdir_0700(const char *path)
 	return 0;
 }
 
+/*
+ * The spool is ours alone: a directory (not a link to one) of the user
+ * tel-batch runs as, that no one else may write.  Else another user
+ * could plant a link where a batch or the lock is written.
+ */
+static int
+owned_dir(const char *path)
+{
+	struct stat st;
+	const char *why = NULL;
+
+	if (lstat(path, &st) == -1) {
+		warn("%s", path);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode))
+		why = "not a directory (a symbolic link?)";
+	else if (st.st_uid != geteuid())
+		why = "not owned by the user tel-batch runs as";
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		why = "writable by others";
+	if (why == NULL)
+		return 0;
+	warnx("%s: %s: refused as a spool", path, why);
+	return -1;
+}
+
+/* The lock file: never through a link, and a regular file of ours. */
+static int
+open_lock(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) == -1) {
+		warn("%s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid()) {
+		warnx("%s: not a regular file of ours: refused as a lock", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int
 take_lock(struct spool *sp)
 {
@@ -38,9 +86,7 @@ take_lock(struct spool *sp)
 
 	if (asprintf(&path, "%s/lock", sp->dir) == -1)
 		return -1;
-	sp->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (sp->lockfd == -1) {
-		warn("%s", path);
+	if ((sp->lockfd = open_lock(path)) == -1) {
 		free(path);
 		return -1;
 	}
@@ -77,7 +123,9 @@ spool_open(struct spool *sp, const char *dir)
 	    asprintf(&sp->open, "%s/open", real) == -1 ||
 	    asprintf(&sp->ready, "%s/ready", real) == -1)
 		return -1;
-	if (mkdir_0700(sp->open) == -1 || mkdir_0700(sp->ready) == -1)
+	if (owned_dir(sp->dir) == -1 || mkdir_0700(sp->open) == -1 ||
+	    mkdir_0700(sp->ready) == -1 || owned_dir(sp->open) == -1 ||
+	    owned_dir(sp->ready) == -1)
 		return -1;
 	if ((sp->pool = gz_pool_new(sp->level, sp->threads)) == NULL) {
 		warn("compression threads");
@@ -90,7 +138,7 @@ spool_open(struct spool *sp, const char *dir)
 static int
 open_stat(const char *path, struct stat *st)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd == -1 || fstat(fd, st) == -1) {
 		warn("%s", path);
@@ -365,8 +413,11 @@ walk(struct spool *sp, const char *dir, int (*fn)(struct spool *,
 			if (type == DT_UNKNOWN && lstat(path, &st) == 0)
 				type = S_ISDIR(st.st_mode) ? DT_DIR :
 				    S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
-			if (type == DT_DIR)
+			if (type == DT_DIR) {
 				rc |= walk(sp, path, fn);
+				/* tel-s3-put emptied it: gone, if empty */
+				(void)rmdir(path);
+			}
 			else if (type == DT_REG)
 				rc |= fn(sp, path);
 			free(path);
