@@ -34,7 +34,7 @@ struct opts {
 	const char	*prefix, *error_prefix;
 	uint64_t	 max_bytes, max_compressed, max_records;
 	uint64_t	 max_age, sync;		/* ms */
-	uint64_t	 max_open, max_line;
+	uint64_t	 max_open, max_line, max_partitions;
 	int		 level, threads, verbose;
 };
 
@@ -67,6 +67,8 @@ struct ctx {
 	struct stats		 st;
 	struct metrics		 metrics;
 	int			 failed;	/* spool or stdout trouble: stop */
+	int64_t			 window;	/* --max-partitions: since, ms */
+	uint64_t		 opened;	/* data batches opened since */
 	int			 recover_failed;	/* some leftovers left as is */
 };
 
@@ -89,7 +91,8 @@ usage(FILE *fp)
 	    "                 [--error-prefix prefix]\n"
 	    "                 [--max-age duration] [--max-bytes size]\n"
 	    "                 [--max-compressed size] [--max-line size]\n"
-	    "                 [--max-open n] [--max-records n] [--metrics file]\n"
+	    "                 [--max-open n] [--max-partitions n]\n"
+	    "                 [--max-records n] [--metrics file]\n"
 	    "                 [--metrics-interval duration] [--name name]\n"
 	    "                 [--prefix prefix] [--sync duration] [--time-field field]\n");
 }
@@ -100,7 +103,8 @@ usage(FILE *fp)
 #define duration_arg(o, a, lo)	tel_duration_option(o, a, lo, usage)
 
 enum { OPT_ERROR_PREFIX = 256, OPT_MAX_AGE, OPT_MAX_BYTES, OPT_MAX_COMPRESSED,
-    OPT_MAX_LINE, OPT_MAX_OPEN, OPT_MAX_RECORDS, OPT_NAME, OPT_PREFIX,
+    OPT_MAX_LINE, OPT_MAX_OPEN, OPT_MAX_PARTITIONS, OPT_MAX_RECORDS,
+    OPT_NAME, OPT_PREFIX,
     OPT_SYNC, OPT_TIME_FIELD };
 
 static const struct option longopts[] = {
@@ -112,6 +116,7 @@ static const struct option longopts[] = {
 	{ "max-compressed", required_argument, NULL, OPT_MAX_COMPRESSED },
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
 	{ "max-open", required_argument, NULL, OPT_MAX_OPEN },
+	{ "max-partitions", required_argument, NULL, OPT_MAX_PARTITIONS },
 	{ "max-records", required_argument, NULL, OPT_MAX_RECORDS },
 	METRICS_LONGOPTS,
 	{ "name", required_argument, NULL, OPT_NAME },
@@ -174,6 +179,10 @@ parse_args(int argc, char *argv[], struct opts *o, struct metrics *m)
 			break;
 		case OPT_MAX_OPEN:
 			o->max_open = num_arg("--max-open", optarg, 1, 4096);
+			break;
+		case OPT_MAX_PARTITIONS:
+			o->max_partitions = num_arg("--max-partitions", optarg,
+			    1, 1000000);
 			break;
 		case OPT_MAX_RECORDS:
 			o->max_records = num_arg("--max-records", optarg, 1,
@@ -553,6 +562,27 @@ record_time(const struct json_member *m, int64_t *t, const char **why)
 	return 0;
 }
 
+/*
+ * A flood of partition values is bounded, as Firehose bounds active
+ * partitions: at most --max-partitions data batches are opened within a
+ * --max-age window; the records that would open more go to an error
+ * batch, so a stream of unique values cannot make an object each.
+ */
+static int
+may_open(struct ctx *c)
+{
+	int64_t now = tel_mono_ms();
+
+	if (c->opened == 0 || now - c->window >= (int64_t)c->o.max_age) {
+		c->window = now;
+		c->opened = 0;
+	}
+	if (c->opened >= c->o.max_partitions)
+		return 0;
+	c->opened++;
+	return 1;
+}
+
 static int
 process_line(struct ctx *c, const struct ndjson_line *l)
 {
@@ -610,6 +640,11 @@ process_line(struct ctx *c, const struct ndjson_line *l)
 		    why);
 	}
 	c->ident[n] = '\0';
+	if (find_batch(c, c->ident, 0) == NULL && !may_open(c))
+		return error_record(c, l, now, "PartitionLimitExceeded",
+		    "partitioning-failed", "more than --max-partitions %llu "
+		    "batches opened within --max-age",
+		    (unsigned long long)c->o.max_partitions);
 	c->st.records++;
 	return add_record(c, c->ident, 0, l->ptr, len, t);
 }
@@ -732,6 +767,7 @@ main(int argc, char *argv[])
 		    "day=!{timestamp:dd}/",
 		.max_bytes = 128ULL << 20, .max_age = 300000, .sync = 1000,
 		.max_open = 64, .max_line = TEL_LINE_MAX_DEFAULT, .level = 6,
+		.max_partitions = 500,
 		.threads = -1,
 	} };
 	/* the -v summary and the --metrics file */
