@@ -144,6 +144,8 @@ test_ok_() {
 
 test_failure_() {
 	test_failed=$((test_failed + 1))
+	test_failed_names_="${test_failed_names_:-}
+  not ok $test_count - $1"
 	say "not ok $test_count - $1"
 	printf '%s\n' "$2" | sed 's/^/#	/'
 	if test -n "$immediate"; then
@@ -284,7 +286,7 @@ test_done() {
 	fi
 	say "1..$test_count"
 	if test $test_failed -gt 0; then
-		test_diag "failed $test_failed of $test_count; scratch kept in $TRASH"
+		test_diag "failed $test_failed of $test_count; scratch kept in $TRASH$test_failed_names_"
 		exit 1
 	fi
 	cd / && rm -rf "$TRASH"
