@@ -129,4 +129,21 @@ test_expect_success 'a write error mid-batch: exit 1, nothing false announced, s
 	EOF
 '
 
+test_expect_success 'a line of blanks is empty, as in tel-kafka-put: skipped and counted' '
+	printf "  \t\n{\"a\":1}\n \r\n" | tel-batch -v -d blanks >m 2>err &&
+	test_grep "\"records\":1,\"errors\":0,\"empty\":2" err
+'
+
+test_expect_success 'a salvage cuts a crafted endless line, keeps the records after it' '
+	mkdir -p endless/open &&
+	{ head -c 200000 /dev/zero | tr "\0" x && printf "\n{\"a\":1}\n"; } |
+		python3 "$TEL_SRC/t/py/gzip_header.py" old \
+		endless/open/0123456789abcdef.gz k/tel-x.gz 1795392838072 &&
+	tel-batch -d endless --max-line 1K </dev/null >m 2>err &&
+	test_grep "dropped 200000 bytes of lines too long to be records" err &&
+	test_grep "salvaged 1 records into k/tel-x.gz" err &&
+	gzip -dc endless/ready/k/tel-x.gz >got &&
+	echo "{\"a\":1}" >want && test_cmp want got
+'
+
 test_done

@@ -30,6 +30,7 @@ struct spool {
 	struct ndjson_writer	*out;		/* manifest lines */
 	uint64_t		 sealed, sealed_error, bytes, raw;
 	uint64_t		 serial;	/* the last batch opened */
+	size_t			 max_line;	/* --max-line: bounds a salvage */
 	int			 out_failed;	/* stdout broke: stop */
 };
 

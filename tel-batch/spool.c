@@ -210,14 +210,28 @@ struct salvage {
 	char		 meta[META_MAX];
 	char		*line;		/* a line not yet ended */
 	size_t		 len, cap;
+	uint64_t	 dropped;	/* bytes of lines too long to be ours */
+	int		 toolong;	/* the line now read is being dropped */
 	int		 bad_header;
 };
+
+/*
+ * No record tel-batch writes is longer than this (an error record holds
+ * a --max-line prefix in base64): a crafted file's endless line is cut.
+ */
+#define SALVAGE_LINE_MAX(sp)	(2 * (sp)->max_line + 65536)
 
 static int
 salvage_append(struct salvage *s, const char *p, size_t n)
 {
 	char *np;
 
+	if (s->toolong || s->len + n > SALVAGE_LINE_MAX(s->sp)) {
+		s->dropped += s->len + n;	/* and the rest of the line */
+		s->len = 0;
+		s->toolong = 1;
+		return 0;
+	}
 	if (s->len + n > s->cap) {
 		if ((np = realloc(s->line, s->len + n + 4096)) == NULL)
 			return -1;
@@ -251,8 +265,10 @@ salvage_sink(void *arg, const void *data, size_t n)
 	}
 	while ((nl = memchr(p, '\n', n)) != NULL) {
 		if (salvage_append(s, p, (size_t)(nl - p)) == -1 ||
-		    batch_add(s->b, s->line, s->len, s->b->first) == -1)
+		    (!s->toolong && batch_add(s->b, s->line, s->len,
+		    s->b->first) == -1))
 			return -1;
+		s->toolong = 0;
 		s->len = 0;
 		n -= (size_t)(nl + 1 - p);
 		p = nl + 1;
@@ -302,6 +318,9 @@ salvage_file(struct spool *sp, const char *path)
 	if (s.len > 0)
 		warnx("%s: dropped %zu bytes of an unfinished last line", path,
 		    s.len);
+	if (s.dropped > 0)
+		warnx("%s: dropped %llu bytes of lines too long to be records",
+		    path, (unsigned long long)s.dropped);
 	if (s.b != NULL) {
 		s.b->last = (int64_t)st.st_mtim.tv_sec * 1000 +
 		    st.st_mtim.tv_nsec / 1000000;

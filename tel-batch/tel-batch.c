@@ -584,6 +584,14 @@ may_open(struct ctx *c)
 }
 
 static int
+blank(const char *p, size_t n)
+{
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	return n == 0;
+}
+
+static int
 process_line(struct ctx *c, const struct ndjson_line *l)
 {
 	struct json_error e;
@@ -596,7 +604,8 @@ process_line(struct ctx *c, const struct ndjson_line *l)
 	c->st.lines++;
 	if (len > 0 && l->ptr[len - 1] == '\r' && !l->too_long)
 		len--;	/* CRLF: the CR is not part of the record */
-	if (len == 0 && !l->too_long) {
+	/* blanks alone make an empty line, as in tel-kafka-put */
+	if (!l->too_long && blank(l->ptr, len)) {
 		c->st.empty++;
 		return 0;
 	}
@@ -808,6 +817,7 @@ main(int argc, char *argv[])
 	c.sp.level = c.o.level;
 	c.sp.threads = c.o.threads >= 0 ? c.o.threads : default_threads();
 	c.sp.name = c.o.name;
+	c.sp.max_line = c.o.max_line;
 	c.sp.out = &out;
 	setup_signals(&waitmask);
 	metrics_start(&c.metrics, table, sizeof(table) / sizeof(table[0]), 1);
