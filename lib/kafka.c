@@ -4,6 +4,7 @@
  * prints them all.  -F reads a properties file of name=value lines.
  */
 #include <ctype.h>
+#include <err.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -436,4 +437,21 @@ kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
 		return NULL;
 	}
 	return rk;
+}
+
+int
+kafka_error_ends(rd_kafka_t *rk, int e, const char *reason)
+{
+	char why[512];
+
+	if (e == RD_KAFKA_RESP_ERR__FATAL) {
+		rd_kafka_fatal_error(rk, why, sizeof(why));
+		warnx("fatal: %s", why);
+		return 1;
+	}
+	if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
+		warnx("authentication failed: %s", reason);
+		return 1;
+	}
+	return 0;
 }

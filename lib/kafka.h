@@ -67,4 +67,11 @@ long long	kafka_conf_int(rd_kafka_conf_t *, const char *, long long);
 
 void	kafka_opts_free(struct kafka_opts *);
 
+/*
+ * For an error callback: 1 if error e ends the run, a fatal error (its
+ * reason asked of librdkafka) or failed authentication, which retrying
+ * cannot mend; said on stderr.  0 for any other error.
+ */
+int	kafka_error_ends(rd_kafka_t *, int, const char *);
+
 #endif

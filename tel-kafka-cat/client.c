@@ -27,13 +27,9 @@ static void
 on_error(rd_kafka_t *rk, int e, const char *reason, void *opaque)
 {
 	struct cat *c = opaque;
-	char why[512];
 
-	if (e == RD_KAFKA_RESP_ERR__FATAL) {
-		rd_kafka_fatal_error(rk, why, sizeof(why));
-		warnx("fatal: %s", why);
-	} else if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
-		warnx("authentication failed: %s", reason);
+	if (kafka_error_ends(rk, e, reason)) {
+		/* said */
 	} else if (e == RD_KAFKA_RESP_ERR_INCONSISTENT_GROUP_PROTOCOL ||
 	    e == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ||
 	    e == RD_KAFKA_RESP_ERR_INVALID_GROUP_ID) {

@@ -205,18 +205,9 @@ static void
 on_error(rd_kafka_t *rk, int e, const char *reason, void *opaque)
 {
 	struct put *p = opaque;
-	char why[512];
 
-	if (e == RD_KAFKA_RESP_ERR__FATAL) {
-		rd_kafka_fatal_error(rk, why, sizeof(why));
-		warnx("fatal: %s", why);
-		p->fatal = 1;
-		got_stop = 1;
-		return;
-	}
-	if (e == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
-		/* retrying cannot help: fail now, not at message.timeout.ms */
-		warnx("authentication failed: %s", reason);
+	/* authentication: fail now, not at message.timeout.ms */
+	if (kafka_error_ends(rk, e, reason)) {
 		p->fatal = 1;
 		got_stop = 1;
 		return;
