@@ -318,14 +318,18 @@ manifest(struct spool *sp, const char *file, const char *key,
 	o += 64;
 	o += (size_t)sprintf(line + o, "\"%s%s}", error ? ",\"error\":true" : "",
 	    recovered ? ",\"recovered\":true" : "");
-	rc = 0;
-	if (!sp->out_failed && (ndjson_put_line(sp->out, line, o) == -1 ||
+	rc = spool_out(sp, line, o);
+	free(line);
+	return rc;
+}
+
+int
+spool_out(struct spool *sp, const char *line, size_t len)
+{
+	if (!sp->out_failed && (ndjson_put_line(sp->out, line, len) == -1 ||
 	    ndjson_flush(sp->out) == -1)) {
 		warn("stdout");
 		sp->out_failed = 1;
 	}
-	if (sp->out_failed)
-		rc = -1;
-	free(line);
-	return rc;
+	return sp->out_failed ? -1 : 0;
 }

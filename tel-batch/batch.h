@@ -60,6 +60,12 @@ int		 batch_sync(struct batch *);
 int		 batch_seal(struct spool *, struct batch *, int);
 void		 batch_free(struct batch *);
 
+/*
+ * Writes a line to stdout, flushed: a manifest line, or a control line
+ * passed on; -1 (said once) if stdout failed.
+ */
+int	spool_out(struct spool *, const char *, size_t);
+
 /* Prints the manifest line of a sealed file; -1 if stdout failed. */
 int	manifest(struct spool *, const char *, const char *, uint64_t,
 	    uint64_t, uint64_t, int64_t, int64_t, const unsigned char *, int,

@@ -309,15 +309,8 @@ flush_all(struct ctx *c, int64_t now)
 static void
 pass_on(struct ctx *c, const char *line, size_t len)
 {
-	if (c->sp.out_failed)
-		return;
-	if (ndjson_put_line(c->sp.out, line, len) == -1 ||
-	    ndjson_flush(c->sp.out) == -1) {
-		warn("stdout");
-		c->sp.out_failed = 1;
-		return;
-	}
-	c->st.control++;
+	if (spool_out(&c->sp, line, len) == 0)
+		c->st.control++;
 }
 
 /*

@@ -155,10 +155,9 @@ pause_all(struct cat *c)
 /*
  * --ack at the end: a last checkpoint that asks every stage to make all
  * safe now ("flush"), stdout closed so that they see their end, then a
- * bounded wait
- * for the checkpoint to come back.  Messages fetched meanwhile are
- * dropped: their offsets are never committed.  A second signal, or
- * FILE's writer leaving, ends the wait.
+ * bounded wait for the checkpoint to come back.  Messages fetched
+ * meanwhile are dropped: their offsets are never committed.  A second
+ * signal, or FILE's writer leaving, ends the wait.
  */
 void
 ack_finish(struct cat *c)

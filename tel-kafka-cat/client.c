@@ -58,6 +58,7 @@ on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
 	struct cat *c = opaque;
 	rd_kafka_error_t *ce = NULL;
 	rd_kafka_resp_err_t ae = RD_KAFKA_RESP_ERR_NO_ERROR;
+	int lost;
 
 	c->rebalanced = tel_mono_ms();
 	if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -73,11 +74,13 @@ on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
 	} else {
 		flush_out(c);
 		/* lost partitions may already be someone else's: no commit */
-		if (c->acking && !rd_kafka_assignment_lost(rk))
-			commit_returned(c);
-		if (c->acking)
+		lost = rd_kafka_assignment_lost(rk);
+		if (c->acking) {
+			if (!lost)
+				commit_returned(c);
 			forget(c, l);
-		if (!rd_kafka_assignment_lost(rk))
+		}
+		if (!lost)
 			rd_kafka_commit(rk, NULL, 0);
 		track_remove(c, l);
 		if (c->coop)
