@@ -106,6 +106,7 @@ fuzz-control_LIBS = $(libs_jansson)
 fuzz-gzip_LIBS = $(libs_deflate) $(libs_zlib)
 fuzz-creds_LIBS = $(libs_curl) $(libs_openssl)
 fuzz-prefix_OBJ = $(B)/obj/tel-batch/prefix.o
+fuzz-meta_OBJ = $(B)/obj/tel-batch/meta.o $(B)/obj/tel-batch/prefix.o
 fuzz-value_OBJ = $(B)/obj/tel-kafka-cat/value.o
 fuzz-value_LIBS = $(libs_jansson)
 fuzz-s3xml_OBJ = $(B)/obj/tel-s3-put/xml.o $(B)/obj/tel-s3-put/manifest.o
@@ -115,6 +116,7 @@ $(B)/t/fuzz-%: $(B)/obj/t/fuzz/fuzz-%.o $$(fuzz-$$*_OBJ) $(B)/obj/t/fuzz/driver.
 	$(CC) $(TEL_LDFLAGS) -o $@ $^ $(fuzz-$*_LIBS) -lm $(LDLIBS)
 
 $(B)/obj/t/fuzz/fuzz-prefix.o: CPPFLAGS += -Itel-batch
+$(B)/obj/t/fuzz/fuzz-meta.o: CPPFLAGS += -Itel-batch
 $(B)/obj/t/fuzz/fuzz-value.o: CPPFLAGS += -Itel-kafka-cat
 $(B)/obj/t/fuzz/fuzz-s3xml.o: CPPFLAGS += -Itel-s3-put
 $(B)/obj/t/fuzz/driver.o: t/fuzz/driver.c $(B)/flags
@@ -150,7 +152,7 @@ fuzz:
 		$(FUZZ_CC) -std=c11 -g -O1 $(TEL_CPPFLAGS) -Itel-batch \
 		    -Itel-kafka-cat -Itel-s3-put -fsanitize=fuzzer,address,undefined \
 		    -o build/fuzz/$$n $$f $(LIB_SRC) tel-batch/prefix.c \
-		    tel-kafka-cat/value.c tel-s3-put/xml.c tel-s3-put/manifest.c $(libs_jansson) $(libs_rdkafka) \
+		    tel-batch/meta.c tel-kafka-cat/value.c tel-s3-put/xml.c tel-s3-put/manifest.c $(libs_jansson) $(libs_rdkafka) \
 		    $(libs_deflate) $(libs_zlib) $(libs_curl) $(libs_openssl) -lm || exit 1; \
 		mkdir -p build/fuzz/$$n.corpus; \
 		build/fuzz/$$n -max_total_time=$(FUZZ_TIME) \

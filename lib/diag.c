@@ -52,6 +52,14 @@ tel_printable(char *s)
 	}
 }
 
+const char *
+tel_printable_copy(char *buf, size_t sz, const char *s)
+{
+	snprintf(buf, sz, "%s", s);
+	tel_printable(buf);
+	return buf;
+}
+
 void
 tel_redact(char *s, const char *secret)
 {

@@ -7,6 +7,8 @@
 #ifndef TEL_DIAG_H
 #define TEL_DIAG_H
 
+#include <stddef.h>
+
 void	tel_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	tel_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 
@@ -16,6 +18,9 @@ void	tel_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
  * terminal raw.
  */
 void	tel_printable(char *);
+
+/* A printable copy of s in buf (cut to size); returns buf. */
+const char	*tel_printable_copy(char *, size_t, const char *);
 
 /* Stars out every copy of secret (if not NULL or empty) in s. */
 void	tel_redact(char *, const char *);

@@ -12,6 +12,7 @@
 
 #include "args.h"
 #include "creds.h"
+#include "diag.h"
 #include "kafka.h"
 #include "mskiam.h"
 #include "rfc3339.h"
@@ -237,10 +238,13 @@ out:
 static void
 log_line(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
+	char line[1024];
+
 	(void)rk;
 	(void)level;
+	/* a broker's own words can be in it (SASL, errors) */
 	fprintf(stderr, "%s: kafka: %s: %s\n", program_invocation_short_name,
-	    fac, buf);
+	    fac, tel_printable_copy(line, sizeof(line), buf));
 }
 
 /*
@@ -446,6 +450,7 @@ kafka_error_ends(rd_kafka_t *rk, int e, const char *reason)
 
 	if (e == RD_KAFKA_RESP_ERR__FATAL) {
 		rd_kafka_fatal_error(rk, why, sizeof(why));
+		tel_printable(why);
 		warnx("fatal: %s", why);
 		return 1;
 	}

@@ -64,4 +64,24 @@ test_expect_success 'file:// lake: a lake object sent to its own key is kept, ex
 	echo precious >want && test_cmp want lake3/b/k/o.gz
 '
 
+test_expect_success 'file:// lake: a symlinked directory in the lake is not followed out of it' '
+	mkdir -p lake4/b outside && ln -s "$PWD/outside" lake4/b/k &&
+	echo data >obj.gz &&
+	test_expect_code 1 tel-s3-put -B b --endpoint "file://$PWD/lake4" \
+		--key-prefix k/ --keep obj.gz >out 2>err &&
+	test_grep "lake4/b/k/obj.gz: a symlink on the way" err &&
+	test -z "$(ls outside)" &&
+	rm lake4/b/k && tel-s3-put -B b --endpoint "file://$PWD/lake4" \
+		--key-prefix k/ obj.gz >out &&
+	echo data >want && test_cmp want lake4/b/k/obj.gz && ! test -e obj.gz
+'
+
+test_expect_success 'file:// lake: a link at the key itself is replaced, not written through' '
+	echo precious >target && ln -s "$PWD/target" lake4/b/k/link.gz &&
+	echo new >link.gz &&
+	tel-s3-put -B b --endpoint "file://$PWD/lake4" --key-prefix k/ link.gz &&
+	echo precious >want && test_cmp want target &&
+	! test -h lake4/b/k/link.gz && echo new >want && test_cmp want lake4/b/k/link.gz
+'
+
 test_done

@@ -32,6 +32,21 @@ for p in "--prefix !{timestamp:..}/x/" "--prefix !{timestamp:/}x/" \
 	"
 done
 
+test_expect_success 'a prefix that is not UTF-8 (S3 keys are): exit 2' '
+	test_expect_code 2 tel-batch -d sp3 --prefix "$(printf "x\\277/")" \
+		</dev/null >out 2>err &&
+	test_must_be_empty out && test_grep "a key that is not UTF-8" err
+'
+
+test_expect_success 'a header whose key is not UTF-8 is left in place, not sealed' '
+	mkdir -p sp8/open &&
+	echo "{\"a\":1}" | $HEADER old sp8/open/0123456789abcdef.gz \
+		"$(printf "k\\351/x.gz")" 1795392838072 &&
+	test_expect_code 1 tel-batch -d sp8 </dev/null >m 2>err &&
+	test_grep "cannot salvage (not a tel-batch file); left in place" err &&
+	test -e sp8/open/0123456789abcdef.gz && test_must_be_empty m
+'
+
 # "File name too long" once made every run fail on the same record.
 test_expect_success 'a value that fills the last segment with the object name: an error record, exit 0' '
 	long=$(printf "%0198d" 0) &&

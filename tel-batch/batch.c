@@ -18,6 +18,7 @@
 #include "base64.h"
 #include "batch.h"
 #include "jsonscan.h"
+#include "meta.h"
 #include "prefix.h"
 #include "rfc3339.h"
 
@@ -88,27 +89,6 @@ make_key(struct spool *sp, const char *ident, const char *name)
 	return key;
 }
 
-/* The header's metadata, read back by a salvage (spool.c, parse_meta). */
-static char *
-make_meta(const char *key, int64_t now, int error)
-{
-	size_t n = strlen(key);
-	char *esc, *c;
-
-	if (n > KEY_MAX) {	/* so that it fits META_MAX */
-		errno = ENAMETOOLONG;
-		return NULL;
-	}
-	if ((esc = malloc(6 * n + 3)) == NULL)
-		return NULL;
-	esc[json_escape(key, n, esc)] = '\0';
-	if (asprintf(&c, "{\"tel-batch\":1,\"key\":%s,\"first\":%lld,"
-	    "\"error\":%s}", esc, (long long)now, error ? "true" : "false") == -1)
-		c = NULL;
-	free(esc);
-	return c;
-}
-
 /*
  * A new batch for partition ident, opened at now (ms) for a first record
  * of time first; key, if not NULL, is a key decided before (a salvaged
@@ -131,7 +111,7 @@ batch_open(struct spool *sp, const char *ident, int error, int64_t now,
 	object_name(sp, now, name, sizeof(name), id);
 	if ((b->ident = strdup(ident)) == NULL ||
 	    (b->key = key ? strdup(key) : make_key(sp, ident, name)) == NULL ||
-	    (b->meta = make_meta(b->key, first, error)) == NULL ||
+	    (b->meta = meta_make(b->key, first, error)) == NULL ||
 	    asprintf(&b->path, "%s/%s.gz", sp->open, id) == -1 ||
 	    (b->sha = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(b->sha, EVP_sha256(), NULL) != 1)

@@ -11,13 +11,6 @@
 #include "prefix.h"
 #include "prng.h"
 
-/*
- * The most a gzip header's metadata holds: {"tel-batch":1,"key":K,
- * "first":N,"error":false} with K a key of KEY_MAX bytes JSON-escaped
- * (6 bytes each at most), and the NUL.  Far below GZ_META_MAX.
- */
-#define META_MAX	(6 * KEY_MAX + 128)
-
 struct spool {
 	char			*dir;		/* absolute path */
 	char			*open, *ready;	/* its open/ and ready/ */

@@ -339,6 +339,8 @@ key_check(const char *s, size_t n, int final, int *toolong)
 		return "an empty key";
 	if (n > 0 && s[0] == '/')
 		return "a key that starts with '/'";
+	if (!json_utf8_valid(s, n))
+		return "a key that is not UTF-8";	/* as S3 requires */
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
 		if (c == '/') {

@@ -19,6 +19,7 @@
 
 #include "batch.h"
 #include "jsonscan.h"
+#include "meta.h"
 
 static int
 mkdir_0700(const char *path)
@@ -163,40 +164,17 @@ spool_close(struct spool *sp)
 	sp->pool = NULL;
 }
 
-/*
- * Reads the key, first time and error flag from a gzip header's
- * metadata (batch.c, make_meta).  Anyone can write an open/ file: the key
- * is checked as any key is (prefix.c, key_check), so that a salvage never
- * writes outside ready/.
- */
+/* meta_parse(), saying why a header that names a bad key is refused. */
 static int
-parse_meta(const char *c, char **key, int64_t *first, int *error)
+meta_parse_warn(const char *c, char **key, int64_t *first, int *error)
 {
 	const char *why;
-	size_t n;
-	int toolong;
-	struct json_member m[] = {
-		{ "key", 3, 0, NULL, 0, 0 }, { "first", 5, 0, NULL, 0, 0 },
-		{ "error", 5, 0, NULL, 0, 0 },
-	};
-	struct json_error e;
 
-	if (json_scan(c, strlen(c), m, 3, &e) != JS_OBJECT ||
-	    m[0].type != JS_STRING || m[0].len == 0 || m[1].type != JS_NUMBER)
-		return -1;
-	if ((*key = malloc(m[0].len + 1)) == NULL)
-		return -1;
-	n = json_unescape(m[0].val, m[0].len, *key);
-	(*key)[n] = '\0';
-	if ((why = key_check(*key, n, 1, &toolong)) != NULL) {
+	if (meta_parse(c, key, first, error, &why) == 0)
+		return 0;
+	if (why != NULL)
 		warnx("a salvaged file's header names %s", why);
-		free(*key);
-		*key = NULL;
-		return -1;
-	}
-	*first = strtoll(m[1].val, NULL, 10);
-	*error = m[2].type == JS_TRUE;
-	return 0;
+	return -1;
 }
 
 /*
@@ -253,7 +231,7 @@ salvage_sink(void *arg, const void *data, size_t n)
 	int error;
 
 	if (s->b == NULL) {
-		if (parse_meta(s->meta, &key, &first, &error) == -1) {
+		if (meta_parse_warn(s->meta, &key, &first, &error) == -1) {
 			s->bad_header = 1;
 			errno = EINVAL;
 			return -1;
@@ -304,7 +282,7 @@ salvage_file(struct spool *sp, const char *path)
 	close(fd);
 	free(s.line);
 	if (rc == -1 || s.bad_header || (s.b == NULL && rc == 0 &&
-	    parse_meta(s.meta, &key, &first, &error) == -1)) {
+	    meta_parse_warn(s.meta, &key, &first, &error) == -1)) {
 		/* not ours, or nothing decodes: keep it for a human */
 		warnx("%s: cannot salvage%s; left in place", path,
 		    s.bad_header || s.b == NULL ? " (not a tel-batch file)" : "");
@@ -396,7 +374,7 @@ announce(struct spool *sp, const char *path)
 		return -1;
 	rc = gz_salvage(fd, count_sink, &c, meta, sizeof(meta));
 	last = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
-	if (parse_meta(meta, &key, &first, &error) == -1)
+	if (meta_parse_warn(meta, &key, &first, &error) == -1)
 		first = last;
 	free(key);
 	if (rc != 1 || hash_file(fd, md) == -1) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cat.h"
+#include "diag.h"
 #include "rfc3339.h"
 
 static void
@@ -27,7 +28,9 @@ static void
 on_error(rd_kafka_t *rk, int e, const char *reason, void *opaque)
 {
 	struct cat *c = opaque;
+	char r[512];
 
+	reason = tel_printable_copy(r, sizeof(r), reason);
 	if (kafka_error_ends(rk, e, reason)) {
 		/* said */
 	} else if (e == RD_KAFKA_RESP_ERR_INCONSISTENT_GROUP_PROTOCOL ||

@@ -2,7 +2,10 @@
  * tel-kafka-cat: a message as its line.  JSON as it is (compacted if it
  * spans lines), else reported and skipped, or with --raw a JSON string;
  * with -E inside an envelope of its coordinates.  A value that holds a
- * top-level "@tel" member is never a record (tel(7)).
+ * top-level "@tel" member is never a record (tel(7)).  Bytes that are
+ * not UTF-8 have no JSON string that gives them back exactly, so -E
+ * writes them in base64 ("key_base64", "value_base64") and nothing else
+ * writes them at all.
  */
 #include <err.h>
 #include <inttypes.h>
@@ -10,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "cat.h"
 #include "control.h"
 #include "jsonscan.h"
@@ -29,17 +33,39 @@ line_room(struct cat *c, size_t n)
 	return c->line;
 }
 
+/* Why a value is skipped when it cannot be rendered. */
+static const char *
+nomem(size_t n, char *why, size_t whysz)
+{
+	/* skipped, not fatal: else the same message stops every run */
+	snprintf(why, whysz, "%zu bytes: no memory to render it", n);
+	return NULL;
+}
+
+/* UTF-8 text as a JSON string literal, in the line buffer. */
+static const char *
+render_string(struct cat *c, const char *v, size_t len, size_t *n,
+    char *why, size_t whysz)
+{
+	if (line_room(c, VALUE_STRING_MAX(len)) == NULL)
+		return nomem(len, why, whysz);
+	*n = json_escape(v, len, c->line);
+	return c->line;
+}
+
 /*
  * The value as line text: JSON as it is (compacted if it spans lines),
- * else with --raw a JSON string.  NULL if the message is to be skipped.
+ * else with --raw a JSON string, or with -E --raw its bytes (*bytes set)
+ * when they are not UTF-8.  NULL if the message is to be skipped.
  */
 static const char *
 render_value(struct cat *c, const rd_kafka_message_t *m, size_t *n,
-    char *why, size_t whysz)
+    int *bytes, char *why, size_t whysz)
 {
 	struct json_error e;
 	const char *v = m->payload;
 
+	*bytes = 0;
 	if (v == NULL) {
 		if (!c->o.raw) {
 			snprintf(why, whysz, "no value (a tombstone)");
@@ -49,18 +75,22 @@ render_value(struct cat *c, const rd_kafka_message_t *m, size_t *n,
 		return "null";
 	}
 	if (json_scan(v, m->len, NULL, 0, &e) == -1) {
-		if (!c->o.raw) {
-			if (!json_utf8_valid(v, m->len))
-				snprintf(why, whysz, "not JSON: invalid UTF-8");
-			else
-				snprintf(why, whysz, "not JSON: %s at byte %zu",
-				    e.msg, e.offset);
+		if (!json_utf8_valid(v, m->len)) {
+			if (c->o.raw && c->o.envelope) {
+				*bytes = 1;
+				*n = m->len;
+				return v;
+			}
+			snprintf(why, whysz, "not JSON: invalid UTF-8%s",
+			    c->o.raw ? " (-E keeps its bytes)" : "");
 			return NULL;
 		}
-		if (line_room(c, VALUE_STRING_MAX(m->len)) == NULL)
-			goto nomem;
-		*n = value_string(v, m->len, c->line);
-		return c->line;
+		if (!c->o.raw) {
+			snprintf(why, whysz, "not JSON: %s at byte %zu",
+			    e.msg, e.offset);
+			return NULL;
+		}
+		return render_string(c, v, m->len, n, why, whysz);
 	}
 	if (control_reserved(v, m->len)) {
 		/* a filter could make it a control line: never a record */
@@ -69,57 +99,70 @@ render_value(struct cat *c, const rd_kafka_message_t *m, size_t *n,
 			    "which tel(7) reserves", CONTROL_MEMBER);
 			return NULL;
 		}
-		if (line_room(c, VALUE_STRING_MAX(m->len)) == NULL)
-			goto nomem;
-		*n = value_string(v, m->len, c->line);
-		return c->line;
+		return render_string(c, v, m->len, n, why, whysz);
 	}
 	*n = m->len;
 	if (!value_multiline(v, m->len))
 		return v;
 	if (line_room(c, m->len) == NULL)
-		goto nomem;
+		return nomem(m->len, why, whysz);
 	*n = value_compact(v, m->len, c->line);
 	return c->line;
-nomem:
-	/* skipped, not fatal: else the same message stops every run */
-	snprintf(why, whysz, "%zu bytes: no memory to render it", m->len);
-	return NULL;
+}
+
+/* One member of an envelope: "name":"text", or "name_base64":"..." */
+static size_t
+member(char *buf, const char *name, const char *p, size_t n)
+{
+	size_t o;
+
+	if (json_utf8_valid(p, n)) {
+		o = (size_t)sprintf(buf, ",\"%s\":", name);
+		return o + json_escape(p, n, buf + o);
+	}
+	o = (size_t)sprintf(buf, ",\"%s_base64\":\"", name);
+	o += base64_encode(p, n, buf + o);
+	buf[o++] = '"';
+	return o;
 }
 
 /* -E: the message's coordinates around its value, in a second buffer. */
 static const char *
 envelope(struct cat *c, const rd_kafka_message_t *m, const char *v,
-    size_t *n)
+    size_t *n, int bytes)
 {
 	rd_kafka_timestamp_type_t tt;
 	const char *topic = rd_kafka_topic_name(m->rkt);
-	size_t need = 128 + VALUE_STRING_MAX(strlen(topic)) +
-	    VALUE_STRING_MAX(m->key_len) + *n, o;
+	size_t need = 160 + VALUE_STRING_MAX(strlen(topic)) +
+	    VALUE_STRING_MAX(m->key_len) + BASE64_LEN(*n) + *n, o;
 	int64_t ts = rd_kafka_message_timestamp(m, &tt);
 	char *buf;
 
 	if (need > c->envcap) {
 		free(c->env);
+		c->envcap = 0;
 		if ((c->env = malloc(need)) == NULL)
-			err(1, NULL);
+			return NULL;
 		c->envcap = need;
 	}
 	buf = c->env;
 	o = (size_t)sprintf(buf, "{\"topic\":");
-	o += value_string(topic, strlen(topic), buf + o);
+	o += json_escape(topic, strlen(topic), buf + o);
 	o += (size_t)sprintf(buf + o, ",\"partition\":%" PRId32 ",\"offset\":%"
 	    PRId64 ",\"timestamp\":", m->partition, m->offset);
 	o += (size_t)(ts == -1 ? sprintf(buf + o, "null") :
 	    sprintf(buf + o, "%" PRId64, ts));
-	o += (size_t)sprintf(buf + o, ",\"key\":");
 	if (m->key == NULL)
-		o += (size_t)sprintf(buf + o, "null");
+		o += (size_t)sprintf(buf + o, ",\"key\":null");
 	else
-		o += value_string(m->key, m->key_len, buf + o);
-	o += (size_t)sprintf(buf + o, ",\"value\":");
-	memcpy(buf + o, v, *n);
-	o += *n;
+		o += member(buf + o, "key", m->key, m->key_len);
+	if (bytes)
+		o += member(buf + o, "value", v, *n);
+	else {
+		o += (size_t)sprintf(buf + o, ",\"value\":");
+		memcpy(buf + o, v, *n);
+		o += *n;
+	}
 	buf[o++] = '}';
 	*n = o;
 	return buf;
@@ -133,19 +176,21 @@ emit(struct cat *c, const rd_kafka_message_t *m)
 	const char *v;
 	char why[256];
 	size_t n;
+	int bytes;
 
 	c->st.messages++;
 	if (p != NULL)
 		p->eof = 0;
-	if ((v = render_value(c, m, &n, why, sizeof(why))) == NULL) {
+	if ((v = render_value(c, m, &n, &bytes, why, sizeof(why))) != NULL &&
+	    c->o.envelope && (v = envelope(c, m, v, &n, bytes)) == NULL)
+		nomem(m->len, why, sizeof(why));
+	if (v == NULL) {
 		warnx("%s [%" PRId32 "] offset %" PRId64 ": %s; skipped", topic,
 		    m->partition, m->offset, why);
 		c->st.skipped++;
 		advance(c, p, topic, m->partition, m->offset);
 		return;
 	}
-	if (c->o.envelope)
-		v = envelope(c, m, v, &n);
 	if (put_line(c, v, n) == -1)
 		return;
 	c->st.lines++;

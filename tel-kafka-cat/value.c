@@ -39,28 +39,3 @@ value_compact(const char *p, size_t n, char *out)
 	}
 	return o;
 }
-
-size_t
-value_string(const char *p, size_t n, char *out)
-{
-	size_t i, o;
-
-	if (json_utf8_valid(p, n))
-		return json_escape(p, n, out);
-	out[0] = '"';
-	for (i = 0, o = 1; i < n; i++) {
-		unsigned char ch = (unsigned char)p[i];
-		char t[8];
-		size_t k;
-
-		if (ch >= 0x80) {
-			o += (size_t)sprintf(out + o, "\\u%04x", ch);
-			continue;
-		}
-		k = json_escape(p + i, 1, t);	/* "x" or "\\n" or "\\u0001" */
-		memcpy(out + o, t + 1, k - 2);
-		o += k - 2;
-	}
-	out[o++] = '"';
-	return o;
-}

@@ -18,6 +18,7 @@
 
 #include "args.h"
 #include "jsonscan.h"
+#include "diag.h"
 #include "kafka.h"
 #include "metrics.h"
 #include "ndjson.h"
@@ -205,7 +206,9 @@ static void
 on_error(rd_kafka_t *rk, int e, const char *reason, void *opaque)
 {
 	struct put *p = opaque;
+	char r[512];
 
+	reason = tel_printable_copy(r, sizeof(r), reason);
 	/* authentication: fail now, not at message.timeout.ms */
 	if (kafka_error_ends(rk, e, reason)) {
 		p->fatal = 1;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diag.h"
 #include "mktopic.h"
 #include "rfc3339.h"
 
@@ -34,7 +35,9 @@ static void
 on_error(rd_kafka_t *rk, int e, const char *reason, void *opaque)
 {
 	struct ctx *c = opaque;
+	char r[512];
 
+	reason = tel_printable_copy(r, sizeof(r), reason);
 	(void)rk;
 	if (c->o.k.verbose > 0)
 		warnx("kafka: %s", reason);

@@ -34,21 +34,70 @@ key_is_path(const char *key)
 	}
 }
 
-/* mkdir -p of path's directories below root (which must exist). */
 static int
-make_dirs(char *path, size_t rootlen)
+is_link(int dir, const char *name)
 {
-	char *p;
+	struct stat st;
 
-	for (p = path + rootlen + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(path, 0777) == -1 && errno != EEXIST) {
-			*p = '/';
+	return fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode);
+}
+
+/*
+ * The directory that will hold path's last segment, opened one segment
+ * at a time below dirfd and made where missing; a symlink on the way is
+ * refused (ELOOP), so no key leads out of the lake.  Returns a
+ * descriptor, or -1; *base is set to the last segment.
+ */
+static int
+open_dirs(int dirfd, const char *path, const char **base)
+{
+	char seg[NAME_MAX + 1];
+	const char *p = path, *e;	/* e: the end of a segment */
+	int fd = dup(dirfd), next, e2;
+	size_t n;
+
+	while (fd != -1 && (e = strchr(p, '/')) != NULL) {
+		if ((n = (size_t)(e - p)) > NAME_MAX) {
+			close(fd);
+			errno = ENAMETOOLONG;
 			return -1;
 		}
-		*p = '/';
+		memcpy(seg, p, n);
+		seg[n] = '\0';
+		if (mkdirat(fd, seg, 0777) == -1 && errno != EEXIST)
+			next = -1;
+		else
+			next = openat(fd, seg, O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC);
+		e2 = errno;
+		if (next == -1 && e2 == ENOTDIR && is_link(fd, seg))
+			e2 = ELOOP;	/* what Linux says is ENOTDIR */
+		close(fd);
+		errno = e2;
+		fd = next;
+		p = e + 1;
 	}
-	return 0;
+	*base = p;
+	return fd;
+}
+
+/* A new temporary file beside base in dir, named in tmp. */
+static int
+open_tmp(int dir, const char *base, char *tmp, size_t tmpsz)
+{
+	static _Atomic unsigned long seq;
+	int fd, i;
+
+	for (i = 0; i < 100; i++) {
+		snprintf(tmp, tmpsz, ".%.*s.%ld.%lu", NAME_MAX - 48, base,
+		    (long)getpid(), seq++);
+		fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0644);
+		if (fd != -1 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
 }
 
 static int
@@ -82,85 +131,84 @@ copy_fd(int in, int out, uint64_t size)
 	return 0;
 }
 
-/* Syncs the directory holding path, so that the rename is durable. */
+/* 1 if base in dir is the file open on fd (a symlink to it is not). */
 static int
-sync_dir(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd, rc;
-
-	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-/* 1 if path names the file open on fd. */
-static int
-is_same(int fd, const char *path)
+is_same(int fd, int dir, const char *base)
 {
 	struct stat a, b;
 
-	return fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+	return fstat(fd, &a) == 0 &&
+	    fstatat(dir, base, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Writes size bytes of fd to a new file base in dir, synced and renamed. */
+static int
+put_file(int dir, const char *base, int fd, uint64_t size)
+{
+	char tmp[NAME_MAX + 1];
+	int out, rc = -1, e;
+
+	if ((out = open_tmp(dir, base, tmp, sizeof(tmp))) == -1)
+		return -1;
+	/* readable like any file the umask allows, not mkstemp's 0600 */
+	if (fchmod(out, 0644) == -1 || copy_fd(fd, out, size) == -1 ||
+	    fsync(out) == -1)
+		goto out;
+	rc = close(out);
+	out = -1;
+	if (rc == -1 || (rc = renameat(dir, tmp, dir, base)) == -1)
+		goto out;
+	/* the rename is durable once the directory is */
+	return fsync(dir);
+out:
+	e = errno;
+	if (out != -1)
+		close(out);
+	unlinkat(dir, tmp, 0);
+	errno = e;
+	return -1;
 }
 
 int
 lake_put(const char *root, const char *bucket, const char *key, int fd,
     uint64_t size, char *err, size_t errsz)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
+	char path[PATH_MAX];
 	const char *base;
-	int out = -1, rc = -1;
+	int rootfd = -1, dir = -1, rc = -1;
 
-	tmp[0] = '\0';
 	if (!key_is_path(key) || !key_is_path(bucket) || strchr(bucket, '/')) {
 		snprintf(err, errsz, "the key is no path below the lake");
 		return -1;
 	}
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s", root, bucket,
-	    key) >= sizeof(path)) {
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", bucket, key) >=
+	    sizeof(path)) {
 		snprintf(err, errsz, "path too long");
 		return -1;
 	}
-	if (is_same(fd, path)) {
+	/* the lake's root is the operator's; below it nothing is followed */
+	if ((rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (dir = open_dirs(rootfd, path, &base)) == -1)
+		goto fail;
+	if (is_same(fd, dir, base)) {
 		/* writing it over itself, then removing it, would lose it */
-		snprintf(err, errsz, "%s: the file is that object already", path);
-		return -1;
+		snprintf(err, errsz, "%s/%s: the file is that object already",
+		    root, path);
+		goto out;
 	}
-	base = strrchr(path, '/') + 1;
-	snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX", (int)(base - path), path,
-	    base);
-	if (make_dirs(path, strlen(root)) == -1 ||
-	    (out = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		tmp[0] = '\0';
-		goto fail;
-	}
-	/* readable like any file the umask allows, not mkstemp's 0600 */
-	if (fchmod(out, 0644) == -1 || copy_fd(fd, out, size) == -1 ||
-	    fsync(out) == -1)
-		goto fail;
-	rc = close(out);
-	out = -1;
-	if (rc == -1)
-		goto fail;
-	rc = -1;
-	if (rename(tmp, path) == -1)
-		goto fail;
-	tmp[0] = '\0';
-	if (sync_dir(path) == -1)
+	if (put_file(dir, base, fd, size) == -1)
 		goto fail;
 	rc = 0;
 	goto out;
 fail:
-	snprintf(err, errsz, "%s: %s", path, strerror(errno));
+	snprintf(err, errsz, "%s/%s: %s", root, path, errno == ELOOP ?
+	    "a symlink on the way, which the lake does not follow" :
+	    strerror(errno));
 out:
-	if (out != -1)
-		close(out);
-	if (tmp[0] != '\0')
-		unlink(tmp);
+	if (dir != -1)
+		close(dir);
+	if (rootfd != -1)
+		close(rootfd);
 	return rc;
 }

@@ -108,9 +108,11 @@ def members(path):
 def old(path, key, first, cut):
     data = sys.stdin.buffer.read()
     comment = json.dumps({"tel-batch": 1, "key": key, "first": int(first),
-                          "error": False}, separators=(",", ":"))
+                          "error": False}, separators=(",", ":"),
+                         ensure_ascii=False)
     head = b"\x1f\x8b\x08\x10" + struct.pack("<IBB", 0, 0, 3)
-    head += comment.encode() + b"\0"
+    # a KEY argument's bytes as given, UTF-8 or not
+    head += comment.encode("utf-8", "surrogateescape") + b"\0"
     d = zlib.compressobj(6, zlib.DEFLATED, -15)
     body = d.compress(data) + d.flush(zlib.Z_SYNC_FLUSH)
     if not cut:

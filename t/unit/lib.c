@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "ndjson.h"
 #include "number.h"
 #include "prng.h"
@@ -341,6 +342,24 @@ test_writer(void)
 	close(fd);
 }
 
+/* Text from outside: no byte reaches a terminal raw, no secret at all. */
+static void
+test_printable(void)
+{
+	char buf[64], small[8];
+	char s[] = "tok=SeCrEt\033]0;x\007 SeCrEtSeCrEt";
+
+	tel_printable(s);
+	tel_redact(s, "SeCrEt");
+	is_str(s, "tok=******?]0;x? ************", "control bytes and secret");
+	tel_redact(s, "");
+	is_str(s, "tok=******?]0;x? ************", "an empty secret is none");
+	is_str(tel_printable_copy(buf, sizeof(buf), "a\r\nb\177c\303\251"),
+	    "a??b?c\303\251", "a printable copy keeps UTF-8");
+	is_str(tel_printable_copy(small, sizeof(small), "0123456789\033"),
+	    "0123456", "a printable copy is cut to its buffer");
+}
+
 int
 main(void)
 {
@@ -353,5 +372,6 @@ main(void)
 	test_reader_basic();
 	test_reader_limits();
 	test_writer();
+	test_printable();
 	return done_testing();
 }
