@@ -99,6 +99,24 @@ for z in gzip snappy lz4 zstd; do
 	"
 done
 
+# The codec of each batch, as the broker stored it.
+codecs() {
+	kafka_tool kafka.tools.DumpLogSegments --files \
+	    "$KAFKA_PEER_DIR/node1/data/$1-0/00000000000000000000.log" |
+	grep -o "compresscodec: [a-z0-9]*" | uniq
+}
+
+test_expect_success '-z is -X compression.codec= in its place: the last given wins' '
+	T=$(test_topic) && kafka_create_topic "$T" 1 &&
+	head -n 10 events | tel-kafka-put -b $B -t $T -z gzip \
+		-X compression.codec=lz4 &&
+	head -n 10 events | tel-kafka-put -b $B -t $T \
+		-X compression.codec=lz4 -z zstd &&
+	codecs $T >got &&
+	printf "compresscodec: lz4\ncompresscodec: zstd\n" >want &&
+	test_cmp want got
+'
+
 test_expect_success '-p sends everything to one partition' '
 	T=$(test_topic) && kafka_create_topic "$T" 4 &&
 	head -n 50 events | tel-kafka-put -b $B -t $T -p 2 &&

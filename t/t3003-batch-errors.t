@@ -30,6 +30,13 @@ test_expect_success 'each kind of bad line is named and kept as an error record'
 	test_grep "\"key\":\"errors/processing-failed/year=" m
 '
 
+test_expect_success '-q: the same error records, nothing said about them' '
+	tel-batch -q --max-line 1K -d sq <in >mq 2>errq &&
+	test_must_be_empty errq &&
+	$CHECK mq in sq >summary &&
+	test_grep "\"error_records\": 6" summary
+'
+
 test_expect_success 'error records are in Firehose'"'"'s shape' '
 	python3 - <<-\EOF
 	import gzip, json

@@ -87,7 +87,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: tel-batch [-hVv] -d spool [-j threads] [-l level]\n"
+	    "usage: tel-batch [-hqVv] -d spool [-j threads] [-l level]\n"
 	    "                 [--error-prefix prefix]\n"
 	    "                 [--max-age duration] [--max-bytes size]\n"
 	    "                 [--max-compressed size] [--max-line size]\n"
@@ -121,6 +121,7 @@ static const struct option longopts[] = {
 	METRICS_LONGOPTS,
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ "spool", required_argument, NULL, 'd' },
 	{ "sync", required_argument, NULL, OPT_SYNC },
 	{ "threads", required_argument, NULL, 'j' },
@@ -135,7 +136,7 @@ parse_args(int argc, char *argv[], struct opts *o, struct metrics *m)
 {
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "Vd:hj:l:v", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "Vd:hj:l:qv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'V':
 			printf("tel-batch %s\n", TEL_VERSION);
@@ -152,6 +153,9 @@ parse_args(int argc, char *argv[], struct opts *o, struct metrics *m)
 			break;
 		case 'l':
 			o->level = (int)num_arg("-l", optarg, 0, 9);
+			break;
+		case 'q':
+			o->verbose = -1;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -491,7 +495,8 @@ error_record(struct ctx *c, const struct ndjson_line *l, int64_t now,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	warnx("line %llu: %s", (unsigned long long)l->lineno, msg);
+	if (c->o.verbose >= 0)	/* -q: the error batch holds it all */
+		warnx("line %llu: %s", (unsigned long long)l->lineno, msg);
 	if (need > c->reccap) {
 		free(c->rec);
 		if ((c->rec = malloc(need)) == NULL)
@@ -829,7 +834,7 @@ main(int argc, char *argv[])
 out:
 	status = c.failed || c.recover_failed || c.sp.out_failed ? 1 : 0;
 	metrics_finish(&c.metrics, status);
-	if (c.o.verbose)
+	if (c.o.verbose > 0)
 		metrics_summary(&c.metrics, stderr);
 	spool_close(&c.sp);
 	prefix_free(&c.prefix);

@@ -29,7 +29,7 @@
 
 struct opts {
 	struct kafka_opts	 k;
-	const char		*topic, *key_field, *codec;
+	const char		*topic, *key_field;
 	int32_t			 partition;
 	uint64_t		 flush_ms, max_line;
 	int			 validate;
@@ -99,19 +99,25 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* -z codec: -X compression.codec=codec, in its place among the -X. */
 static void
-check_codec(const char *s)
+codec_prop(struct kafka_opts *k, const char *s)
 {
 	static const char *const ok[] = {
 		"none", "gzip", "snappy", "lz4", "zstd",
 	};
+	char prop[64];
 	size_t i;
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		if (strcmp(s, ok[i]) == 0)
-			return;
+			goto found;
 	}
 	bad_option("-z", s, "not one of none, gzip, snappy, lz4, zstd");
+found:
+	snprintf(prop, sizeof(prop), "compression.codec=%s", s);
+	if (kafka_opt_X(k, prop) == -1)
+		err(1, NULL);
 }
 
 static void
@@ -142,8 +148,7 @@ parse_args(int argc, char *argv[], struct opts *o, struct metrics *m)
 			o->topic = optarg;
 			break;
 		case 'z':
-			check_codec(optarg);
-			o->codec = optarg;
+			codec_prop(&o->k, optarg);
 			break;
 		case OPT_FLUSH_TIMEOUT:
 			o->flush_ms = tel_duration_option("--flush-timeout",
@@ -469,10 +474,6 @@ setup(struct put *p)
 
 	if ((conf = kafka_conf(&p->o.k, defaults, e, sizeof(e))) == NULL)
 		errx(2, "%s", e);
-	if (p->o.codec != NULL &&
-	    rd_kafka_conf_set(conf, "compression.codec", p->o.codec, e,
-	    sizeof(e)) != RD_KAFKA_CONF_OK)
-		errx(2, "-z %s: %s", p->o.codec, e);
 	p->msg_max = (size_t)kafka_conf_int(conf, "message.max.bytes", 1000000);
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 	rd_kafka_conf_set_error_cb(conf, on_error);

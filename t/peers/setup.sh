@@ -4,9 +4,11 @@
 # and current is never rebuilt, so running it before every test run costs
 # well under a second.
 #
-#   t/peers/setup.sh [TARGET...]
+#   t/peers/setup.sh [TARGET...]	(bash; run with sh, it runs itself with bash)
 #
-# TARGETs (default: minio toxiproxy venv, what `make test` needs):
+# TARGETs (default: kafka minio toxiproxy venv, what `make test` needs):
+#   kafka      the Apache Kafka jars pinned in t/kafka/pom.xml, from Maven
+#              Central (t/peers/kafka.sh fetch; cold: about 1 min, 90 MB)
 #   minio      MinIO server, built with `go install` at a pinned version
 #              (cold: about 3.5 min and 1.5 GB of RAM on 2 cores; 2.2 GB of
 #              Go module and build cache)
@@ -29,6 +31,10 @@
 # `s3proxy.authorization=aws-v2-or-v4`) is the fallback server, but it is
 # laxer than MinIO and t/peers/minio.sh does not drive it: the S3 tests
 # skip (or fail, under TEL_TEST_REQUIRE_PEERS=1) until MinIO is built.
+# dash has no pipefail: whoever typed "sh setup.sh" gets bash all the same
+if test -z "${BASH_VERSION:-}"; then
+	exec bash "$0" "$@"
+fi
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -216,17 +222,38 @@ do_venv() {
 	say "venv: made in $(since "$t0")"
 }
 
+do_kafka() {
+	sh "$HERE/kafka.sh" fetch && say "kafka: jars ready"
+}
+
+# cold TARGET...: say once what a first setup costs, if anything is missing.
+cold() {
+	local missing=
+	for t in "$@"; do
+		case $t in
+		kafka) ls "$CACHE"/kafka-*/*/lib/kafka_2.13-*.jar >/dev/null 2>&1 ||
+		    missing="$missing $t" ;;
+		venv) test -f "$CACHE/venv/.tel-stamp" || missing="$missing $t" ;;
+		toxiproxy) test -x "$CACHE/bin/toxiproxy-server" || missing="$missing $t" ;;
+		*) test -x "$CACHE/bin/$t" || missing="$missing $t" ;;
+		esac
+	done
+	test -z "$missing" && return 0
+	say "first setup of$missing into $CACHE: on a new machine about 5 min" \
+	    "(MinIO is built from source) and 3 GB; later runs take a second"
+}
+
 # ---- main ------------------------------------------------------------
 
 targets=
 for a in "${@:-default}"; do
 	case $a in
-	default) targets="$targets minio toxiproxy venv" ;;
-	all) targets="$targets minio toxiproxy venv s5cmd" ;;
+	default) targets="$targets kafka minio toxiproxy venv" ;;
+	all) targets="$targets kafka minio toxiproxy venv s5cmd" ;;
 	bench) targets="$targets s5cmd venv" ;;
-	minio|toxiproxy|venv|s5cmd) targets="$targets $a" ;;
+	kafka|minio|toxiproxy|venv|s5cmd) targets="$targets $a" ;;
 	-h|--help) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;/^set -e/d'; exit 0 ;;
-	*) die "unknown target '$a' (minio toxiproxy venv s5cmd bench all)" ;;
+	*) die "unknown target '$a' (kafka minio toxiproxy venv s5cmd bench all)" ;;
 	esac
 done
 
@@ -234,6 +261,8 @@ done
 exec 9>"$CACHE/.setup.lock"
 flock 9
 
+# shellcheck disable=SC2086
+cold $targets
 T0=$(now)
 done_=" "
 failed=
