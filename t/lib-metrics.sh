@@ -21,8 +21,6 @@
 #                               in DIR were all renamed or removed
 # PYTHON                        the venv's python (prometheus_client)
 
-TEL_TEST_CACHE=${TEL_TEST_CACHE:-${HOME:-/tmp}/.cache/tel-test}
-PYTHON=${TEL_TEST_PYTHON:-$TEL_TEST_CACHE/venv/bin/python}
 if ! "$PYTHON" -c 'import prometheus_client' >/dev/null 2>&1; then
 	test_skip_or_fail "no Python venv with prometheus_client ($PYTHON): run t/peers/setup.sh venv"
 fi

@@ -66,9 +66,6 @@
 # address for credentials.
 
 S3_PEERS=$TEST_DIRECTORY/peers
-TEL_TEST_CACHE=${TEL_TEST_CACHE:-${HOME:-/tmp}/.cache/tel-test}
-PYTHON=${TEL_TEST_PYTHON:-$TEL_TEST_CACHE/venv/bin/python}
-export TEL_TEST_CACHE PYTHON
 
 unset S3_ENDPOINT S3_ENDPOINT_URL S3_ACCESS_KEY S3_SECRET_KEY S3_REGION S3_KMS_KEY_ID \
     S3_PROXY S3_PROXY_ENDPOINT TOXIPROXY_URL \
@@ -227,7 +224,7 @@ s3_put() {
 }
 
 s3_mpu_etag() {
-	python3 - "$@" <<-\EOF
+	"$PYTHON" - "$@" <<-\EOF
 	import hashlib, sys
 	d, n = open(sys.argv[1], "rb").read(), int(sys.argv[2])
 	parts = [d[i:i + n] for i in range(0, len(d), n)]

@@ -60,6 +60,21 @@ test_expect_success 'a missing prerequisite skips the test' '
 	test_grep "^ok 2 # skip without (missing MISSING)" prereq.out
 '
 
+test_expect_success 'a lazy prerequisite is checked once, and only when asked for' '
+	run_sub lazy <<-EOF &&
+	test_lazy_prereq ASKED "echo x >>\"$PWD/asked\""
+	test_lazy_prereq UNASKED "touch \"$PWD/unasked\""
+	test_lazy_prereq FAILS "false"
+	test_expect_success ASKED "first" "true"
+	test_expect_success ASKED "second" "true"
+	test_expect_success FAILS "never" "false"
+	test_done
+	EOF
+	test_grep "^ok 2 - second" lazy.out &&
+	test_grep "^ok 3 # skip never (missing FAILS)" lazy.out &&
+	test_line_count = 1 asked && ! test -e unasked
+'
+
 test_expect_success 'a missing peer skips, or fails when peers are required' '
 	cat >peer.body <<-\EOF &&
 	test_skip_or_fail "no broker here"

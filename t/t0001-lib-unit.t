@@ -1,8 +1,3 @@
 #!/bin/sh
-# The C unit tests of lib/ speak TAP themselves.
-unit=${TEL_BUILD:-$(dirname "$0")/../build}/t/unit-lib
-if ! test -x "$unit"; then
-	echo "Bail out! $unit is not built: run make test"
-	exit 1
-fi
-exec "$unit"
+# lib/: numbers, RFC 3339, the PRNG, NDJSON, diagnostics.
+exec sh "$(dirname "$0")/lib-unit.sh" lib

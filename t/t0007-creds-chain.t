@@ -2,37 +2,7 @@
 test_description='the AWS credential chain against loopback fakes of IMDS, ECS and STS'
 . "$(dirname "$0")/test-lib.sh"
 
-helper=$TEL_BUILD/t/helper-aws-creds
-test -x "$helper" || error "$helper is not built: run make test-bins"
-command -v python3 >/dev/null || test_skip_or_fail "python3 is missing"
-
-# Hermetic: nothing from the caller's AWS setup or proxies, no ~/.aws,
-# and instance metadata is never the real link-local one.
-for v in $(env | sed -n 's/^\(AWS_[A-Za-z0-9_]*\)=.*/\1/p'); do
-	unset "$v"
-done
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
-unset no_proxy NO_PROXY
-HOME=$TRASH
-export HOME
-mkdir out
-
-# start_fake NAME ARGS...: a fake_aws.py in NAME/, its port in $NAME_port.
-start_fake() {
-	name=$1
-	shift
-	mkdir "$name" || error "mkdir $name"
-	python3 "$TEL_SRC/t/py/fake_aws.py" --dir "$name" --lifetime 240 "$@" &
-	echo $! >"$name/pid"
-	test_atexit "kill $(cat "$name/pid")"
-	n=0
-	while ! test -s "$name/port"; do
-		n=$((n + 1))
-		test $n -lt 100 || error "fake $name did not start"
-		sleep 0.1
-	done
-	eval "${name}_port=\$(cat \"\$name/port\")"
-}
+. "$TEST_DIRECTORY/lib-fake-aws.sh"
 
 WEBTOK=WEBIDTOKEN-do-not-print-4f1c
 ECSAUTH=ECSAUTH-do-not-print-9a2b
@@ -49,13 +19,6 @@ export AWS_EC2_METADATA_SERVICE_ENDPOINT
 printf '%s\n' "$WEBTOK" >webtok
 printf '%s\n' "$ECSAUTH" >ecsauth
 
-# run NAME ARGS...: the helper, its output in out/NAME and out/NAME.err.
-run() {
-	name=$1
-	shift
-	"$helper" "$@" >"out/$name" 2>"out/$name.err"
-}
-
 # sha SECRET: the hex SHA-256 the helper prints for it.
 sha() {
 	printf '%s' "$1" | sha256sum | cut -d' ' -f1
@@ -65,7 +28,7 @@ sha() {
 # issued last for SERVICE.
 issued_sha() {
 	grep "\"service\": \"$2\"" "$1/issued" | tail -n 1 |
-	python3 -c 'import json, sys; print(json.load(sys.stdin)["SecretAccessKey"], end="")' |
+	"$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["SecretAccessKey"], end="")' |
 	sha256sum | cut -d' ' -f1
 }
 
@@ -297,42 +260,9 @@ test_expect_success 'a hanging container endpoint fails within 3 s' '
 	test $ms -lt 3000
 '
 
-test_expect_success 'http: PUT with a request header, a response header kept' '
-	run http-put --http PUT --header "X-aws-ec2-metadata-token-ttl-seconds: 60" \
-	    --keep x-aws-ec2-metadata-token-ttl-seconds $fake/latest/api/token &&
-	test_grep "^{\"status\":200,.*\"kept\":\"60\"}" out/http-put
-'
-
-test_expect_success 'http: a request body from a range of a file' '
-	printf "JUNKAction=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=%s&RoleSessionName=tel-http&WebIdentityToken=%s&TAIL" \
-	    "$ROLE" "$WEBTOK" >form &&
-	len=$(($(wc -c <form) - 9)) &&
-	run http-range --http POST --body-file form --offset 4 --length $len \
-	    --header "Content-Type: application/x-www-form-urlencoded" $fake/ &&
-	test_grep "^{\"status\":200," out/http-range &&
-	run http-whole --http POST --body-file form \
-	    --header "Content-Type: application/x-www-form-urlencoded" $fake/ &&
-	test_grep "^{\"status\":400," out/http-whole
-'
-
-test_expect_success 'http: a file shorter than the body, a body too large' '
-	test_must_fail run http-short --http POST --body-file form \
-	    --length 100000 $fake/ &&
-	test_grep "file too short" out/http-short.err &&
-	test_must_fail run http-big --http GET --max-body 10 \
-	    --header "Authorization: $ECSAUTH" $fake/ecs/credentials &&
-	test_grep "response body over 10 bytes" out/http-big.err
-'
-
-test_expect_success 'http: a header value with a line break is refused' '
-	test_must_fail run http-crlf --http GET \
-	    --header "$(printf "X-A: b\r\nX-Evil: 1")" $fake/ &&
-	test_grep "bad request header X-A" out/http-crlf.err
-'
-
 test_expect_success 'no secret in any output' '
 	cat fake/issued short/issued |
-	python3 -c "import json, sys
+	"$PYTHON" -c "import json, sys
 for l in sys.stdin:
     d = json.loads(l)
     print(d[\"SecretAccessKey\"]); print(d[\"Token\"])" >secrets &&

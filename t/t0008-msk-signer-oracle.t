@@ -4,15 +4,13 @@ test_description='MSK IAM tokens equal those of aws-msk-iam-sasl-signer-python'
 
 helper=$TEL_BUILD/t/helper-aws-creds
 test -x "$helper" || error "$helper is not built: run make test-bins"
-py=${TEL_TEST_CACHE:-$HOME/.cache/tel-test}/venv/bin/python
-if ! test -x "$py" ||
-    ! "$py" -c 'import aws_msk_iam_sasl_signer, botocore.auth' 2>/dev/null; then
-	test_skip_or_fail "no $py with aws-msk-iam-sasl-signer-python (t/peers/setup.sh makes it)"
+if ! "$PYTHON" -c 'import aws_msk_iam_sasl_signer, botocore.auth' 2>/dev/null; then
+	test_skip_or_fail "no $PYTHON with aws-msk-iam-sasl-signer-python (t/peers/setup.sh makes it)"
 fi
 
 # check ARGS...: the reference signer and ours agree (msk_signer_check.py).
 check() {
-	"$py" "$TEL_SRC/t/py/msk_signer_check.py" --helper "$helper" "$@"
+	"$PYTHON" "$TEL_SRC/t/py/msk_signer_check.py" --helper "$helper" "$@"
 }
 
 EX_AKID=AKIAIOSFODNN7EXAMPLE

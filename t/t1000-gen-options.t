@@ -96,8 +96,8 @@ test_expect_success 'memory stays flat whatever the count' '
 	subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
 	print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 	EOF
-	small=$(python3 rss.py tel-gen -n 300000 -s 1) &&
-	big=$(python3 rss.py tel-gen -n 6000000 -s 1) &&
+	small=$("$PYTHON" rss.py tel-gen -n 300000 -s 1) &&
+	big=$("$PYTHON" rss.py tel-gen -n 6000000 -s 1) &&
 	echo "max RSS: $small KiB for 300k events, $big KiB for 6M" &&
 	test $big -lt 65536 &&
 	test $big -lt $((small * 2))
@@ -111,7 +111,7 @@ test_expect_success 'SIGTERM ends a paced run with whole lines and status 0' '
 	wait $pid &&
 	test -s out &&
 	test_must_be_empty err &&
-	python3 "$TEL_SRC/t/py/check_gen.py" viewer <out >/dev/null
+	"$PYTHON" "$TEL_SRC/t/py/check_gen.py" viewer <out >/dev/null
 '
 
 test_done

@@ -3,7 +3,7 @@ test_description='tel-gen viewer schema, session invariants and distributions'
 . "$(dirname "$0")/test-lib.sh"
 
 START_MS=1795370400000	# 2026-11-22T18:00:00Z
-CHECK="python3 $TEL_SRC/t/py/check_gen.py"
+CHECK="$PYTHON $TEL_SRC/t/py/check_gen.py"
 
 test_expect_success 'the checker itself rejects broken streams' '
 	tel-gen -n 2000 -s 5 --start $START_MS >good &&
@@ -30,7 +30,7 @@ test_expect_success '200,000 events: 24 typed fields, sessions consistent' '
 
 # Distributions: shares the tables promise, with room for chance.
 share() {
-	python3 -c "import json; d = json.load(open(\"summary\")); print($1)"
+	"$PYTHON" -c "import json; d = json.load(open(\"summary\")); print($1)"
 }
 
 test_expect_success 'device, country and event mixes are plausible' '

@@ -3,7 +3,7 @@ test_description='tel-gen --schema truck: fields, ranges, health status'
 . "$(dirname "$0")/test-lib.sh"
 
 START_MS=1795370400000
-CHECK="python3 $TEL_SRC/t/py/check_gen.py"
+CHECK="$PYTHON $TEL_SRC/t/py/check_gen.py"
 
 test_expect_success 'the checker catches a wrong health status' '
 	tel-gen --schema truck -n 500 -s 4 >good &&
@@ -20,7 +20,7 @@ test_expect_success '100,000 readings: fields, ranges, status from the table' '
 '
 
 test_expect_success 'all three statuses occur, NORMAL most' '
-	python3 -c "
+	"$PYTHON" -c "
 import json
 s = json.load(open(\"summary\"))[\"status\"]
 assert set(s) == {\"NORMAL\", \"WARNING\", \"URGENT\"}, s

@@ -2,10 +2,10 @@
 test_description='tel-gen --corrupt: malformed lines at the asked fraction'
 . "$(dirname "$0")/test-lib.sh"
 
-CHECK="python3 $TEL_SRC/t/py/check_gen.py"
+CHECK="$PYTHON $TEL_SRC/t/py/check_gen.py"
 
 unparsable() {
-	python3 -c "import json; print(json.load(open(\"$1\"))[\"unparsable\"])"
+	"$PYTHON" -c "import json; print(json.load(open(\"$1\"))[\"unparsable\"])"
 }
 
 test_expect_success '--corrupt 0.05: about 5% of lines are rejected' '
@@ -19,7 +19,7 @@ test_expect_success '--corrupt 0.05: about 5% of lines are rejected' '
 '
 
 test_expect_success 'every kind appears: truncated, bad UTF-8, missing value, garbage' '
-	python3 - <<-\EOF
+	"$PYTHON" - <<-\EOF
 	import json
 	kinds = {"truncated": 0, "utf8": 0, "missing": 0, "garbage": 0}
 	for raw in open("out", "rb"):

@@ -2,10 +2,10 @@
 test_description='tel-gen -r/-d: paced output stamped in real time'
 . "$(dirname "$0")/test-lib.sh"
 
-CHECK="python3 $TEL_SRC/t/py/check_gen.py"
+CHECK="$PYTHON $TEL_SRC/t/py/check_gen.py"
 
 now_ms() {
-	python3 -c "import time; print(int(time.time() * 1000))"
+	"$PYTHON" -c "import time; print(int(time.time() * 1000))"
 }
 
 test_expect_success '-r 200 -d 2s: about 400 events in real time' '
@@ -17,7 +17,7 @@ test_expect_success '-r 200 -d 2s: about 400 events in real time' '
 	test $n = 400 &&
 	test $((after - before)) -ge 1900 &&
 	$CHECK viewer --start $((after + 1)) <out >/dev/null &&
-	first=$(head -1 out | python3 -c "import json,sys,datetime; t=json.load(sys.stdin)[\"event_timestamp\"]; print(int(datetime.datetime.strptime(t, \"%Y-%m-%dT%H:%M:%S.%fZ\").replace(tzinfo=datetime.timezone.utc).timestamp()*1000))") &&
+	first=$(head -1 out | "$PYTHON" -c "import json,sys,datetime; t=json.load(sys.stdin)[\"event_timestamp\"]; print(int(datetime.datetime.strptime(t, \"%Y-%m-%dT%H:%M:%S.%fZ\").replace(tzinfo=datetime.timezone.utc).timestamp()*1000))") &&
 	test $first -ge $((before - 1000))
 '
 

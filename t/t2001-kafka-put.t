@@ -8,7 +8,7 @@ B=$KAFKA_BROKERS
 
 # A loopback port nobody listens on.
 kafka_closed_port() {
-	python3 -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])"
+	"$PYTHON" -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])"
 }
 
 test_expect_success 'setup: events and a 4-partition topic' '
@@ -30,7 +30,7 @@ test_expect_success '-k session_id: one partition per session, input order kept'
 	T=$(test_topic) && kafka_create_topic "$T" 4 &&
 	tel-kafka-put -b $B -t $T -k session_id <events &&
 	kcat -b $B -C -t $T -e -q -f "%p %k %s\n" >got &&
-	python3 "$TEST_DIRECTORY/py/check_keys.py" events got
+	"$PYTHON" "$TEST_DIRECTORY/py/check_keys.py" events got
 '
 
 test_expect_success '100k events round trip: identical bytes, per-key order' '
@@ -41,7 +41,7 @@ test_expect_success '100k events round trip: identical bytes, per-key order' '
 	tel-kafka-cat -b $B -t $T -e >got &&
 	sort big.events >want.s && sort got >got.s && test_cmp want.s got.s &&
 	kcat -b $B -C -t $T -e -q -f "%p %k %s\n" >got.k &&
-	python3 "$TEST_DIRECTORY/py/check_keys.py" big.events got.k &&
+	"$PYTHON" "$TEST_DIRECTORY/py/check_keys.py" big.events got.k &&
 	rm -f big.events got got.s want.s got.k
 '
 
@@ -70,7 +70,7 @@ test_expect_success 'bad lines are named, given back verbatim, good ones sent' '
 
 test_expect_success 'a line above message.max.bytes is rejected and given back' '
 	T=$(test_topic) && kafka_create_topic "$T" 1 &&
-	python3 -c "print(\"{\\\"pad\\\":\\\"\" + \"x\" * 3000 + \"\\\"}\")" >big &&
+	"$PYTHON" -c "print(\"{\\\"pad\\\":\\\"\" + \"x\" * 3000 + \"\\\"}\")" >big &&
 	test_expect_code 1 tel-kafka-put -b $B -t $T -X message.max.bytes=2000 \
 		<big >failed 2>err &&
 	test_cmp big failed &&

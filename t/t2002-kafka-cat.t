@@ -78,7 +78,7 @@ test_expect_success '-E --raw: bytes that are not UTF-8 come back exactly (base6
 	T=$(test_topic) && kafka_create_topic $T 1 &&
 	kcat -b $B -P -t $T -K "|" <bytes &&
 	tel-kafka-cat -b $B -t $T -e -E --raw >got &&
-	python3 check_bytes.py &&
+	"$PYTHON" check_bytes.py &&
 	test_expect_code 1 tel-kafka-cat -b $B -t $T -e -E >got 2>err &&
 	test_line_count = 2 got &&
 	test_grep "offset 2: not JSON: invalid UTF-8; skipped" err
@@ -88,7 +88,7 @@ test_expect_success '-E: envelopes with coordinates, key and value' '
 	T=$(test_topic) && kafka_create_topic $T 1 &&
 	kcat -b $B -P -t $T -K "|" <keyed &&
 	tel-kafka-cat -b $B -t $T -e -E >got &&
-	python3 check_envelope.py $T
+	"$PYTHON" check_envelope.py $T
 '
 
 test_expect_success '-o end reads nothing; -o -5 the last 5 of each partition' '

@@ -119,7 +119,7 @@ test_expect_success 'EPIPE: exit 1, offsets of unwritten lines not committed' '
 	T=$(test_topic) && kafka_create_topic $T 1 && G=g-$T &&
 	tel-kafka-put -b $B -t $T <events &&
 	{ tel-kafka-cat -b $B -t $T -G $G -e 2>err; echo $? >status; } |
-		python3 first_lines.py >run1 &&
+		"$PYTHON" first_lines.py >run1 &&
 	echo 1 >want && test_cmp want status &&
 	test_grep "stdout: Broken pipe" err &&
 	tel-kafka-cat -b $B -t $T -G $G -e >run2 &&

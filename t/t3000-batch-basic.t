@@ -2,13 +2,11 @@
 test_description='tel-batch: usage, round trip, manifest, spool layout'
 . "$(dirname "$0")/test-lib.sh"
 
-CHECK="python3 $TEL_SRC/t/py/check_batch.py"
-HEADER="python3 $TEL_SRC/t/py/gzip_header.py"
+CHECK="$PYTHON $TEL_SRC/t/py/check_batch.py"
+HEADER="$PYTHON $TEL_SRC/t/py/gzip_header.py"
 
 # DuckDB (the venv of t/peers/setup.sh) as a reader of the lake's files:
 # missing, its tests skip, or fail under TEL_TEST_REQUIRE_PEERS=1.
-TEL_TEST_CACHE=${TEL_TEST_CACHE:-${HOME:-/tmp}/.cache/tel-test}
-PYTHON=${TEL_TEST_PYTHON:-$TEL_TEST_CACHE/venv/bin/python}
 test_lazy_prereq DUCKDB '"$PYTHON" -c "import duckdb"'
 test "${TEL_TEST_REQUIRE_PEERS:-0}" = 1 && test_set_prereq DUCKDB
 
@@ -31,7 +29,7 @@ test_expect_success 'a round trip: every record lands once, in order, manifest t
 	test_line_count = 1 manifest &&
 	$CHECK manifest in spool >summary &&
 	test_grep "\"records\": 20000" summary &&
-	f=$(python3 -c "import json; print(json.load(open(\"manifest\"))[\"file\"])") &&
+	f=$("$PYTHON" -c "import json; print(json.load(open(\"manifest\"))[\"file\"])") &&
 	gzip -dc "$f" >out &&
 	test_cmp in out
 '
@@ -41,7 +39,7 @@ test_expect_success 'the default key is Firehose-style, by arrival hour' '
 '
 
 test_expect_success 'the manifest sha256 is the file'"'"'s, as sha256sum sees it' '
-	f=$(python3 -c "import json; print(json.load(open(\"manifest\"))[\"file\"])") &&
+	f=$("$PYTHON" -c "import json; print(json.load(open(\"manifest\"))[\"file\"])") &&
 	sha=$(sha256sum "$f" | cut -d" " -f1) &&
 	test_grep "\"sha256\":\"$sha\"" manifest
 '
@@ -65,7 +63,7 @@ test_expect_success 'empty lines are skipped and counted; -v sums up' '
 
 test_expect_success 'an unterminated last line is a record too' '
 	printf "{\"a\":1}\n{\"b\":2}" | tel-batch -d spool4 >m4 &&
-	f=$(python3 -c "import json; print(json.load(open(\"m4\"))[\"file\"])") &&
+	f=$("$PYTHON" -c "import json; print(json.load(open(\"m4\"))[\"file\"])") &&
 	printf "{\"a\":1}\n{\"b\":2}\n" >expect &&
 	gzip -dc "$f" >actual &&
 	test_cmp expect actual
@@ -74,18 +72,18 @@ test_expect_success 'an unterminated last line is a record too' '
 test_expect_success '-l sets the gzip level' '
 	tel-batch -l 1 -d s1 <in >m1 &&
 	tel-batch -l 9 -d s9 <in >m9 &&
-	b1=$(python3 -c "import json; print(json.load(open(\"m1\"))[\"bytes\"])") &&
-	b9=$(python3 -c "import json; print(json.load(open(\"m9\"))[\"bytes\"])") &&
+	b1=$("$PYTHON" -c "import json; print(json.load(open(\"m1\"))[\"bytes\"])") &&
+	b9=$("$PYTHON" -c "import json; print(json.load(open(\"m9\"))[\"bytes\"])") &&
 	test $b9 -lt $b1
 '
 
 test_expect_success 'the header: FEXTRA with a "TL" subfield naming key and first, no FCOMMENT' '
-	f=$(python3 -c "import json; print(json.load(open(\"manifest\"))[\"file\"])") &&
+	f=$("$PYTHON" -c "import json; print(json.load(open(\"manifest\"))[\"file\"])") &&
 	$HEADER show "$f" >head.json &&
 	printf "not json\n" | tel-batch -d spool5 >m5 &&
-	f=$(python3 -c "import json; print(json.load(open(\"m5\"))[\"file\"])") &&
+	f=$("$PYTHON" -c "import json; print(json.load(open(\"m5\"))[\"file\"])") &&
 	$HEADER show "$f" >head5.json &&
-	python3 - <<-\EOF
+	"$PYTHON" - <<-\EOF
 	import datetime, json
 	def check(head, manifest, error):
 	    h, m = json.load(open(head)), json.load(open(manifest))
@@ -104,11 +102,11 @@ test_expect_success 'the header: FEXTRA with a "TL" subfield naming key and firs
 '
 
 test_expect_success 'gzip -t, zcat and python'"'"'s gzip read a sealed batch' '
-	f=$(python3 -c "import json; print(json.load(open(\"manifest\"))[\"file\"])") &&
+	f=$("$PYTHON" -c "import json; print(json.load(open(\"manifest\"))[\"file\"])") &&
 	gzip -t "$f" &&
 	zcat "$f" >zout &&
 	test_cmp in zout &&
-	python3 -c "import gzip, sys; sys.stdout.buffer.write(gzip.open(sys.argv[1]).read())" "$f" >pyout &&
+	"$PYTHON" -c "import gzip, sys; sys.stdout.buffer.write(gzip.open(sys.argv[1]).read())" "$f" >pyout &&
 	test_cmp in pyout
 '
 

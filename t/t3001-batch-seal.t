@@ -2,10 +2,10 @@
 test_description='tel-batch: sealing on records, bytes, compressed size and age'
 . "$(dirname "$0")/test-lib.sh"
 
-CHECK="python3 $TEL_SRC/t/py/check_batch.py"
+CHECK="$PYTHON $TEL_SRC/t/py/check_batch.py"
 
 field() {
-	python3 -c "import json,sys; [print(json.loads(l)[\"$1\"]) for l in open(\"$2\")]"
+	"$PYTHON" -c "import json,sys; [print(json.loads(l)[\"$1\"]) for l in open(\"$2\")]"
 }
 
 test_expect_success 'setup' '
@@ -23,7 +23,7 @@ test_expect_success '--max-records 700 seals at the 700th record' '
 test_expect_success '--max-bytes: no batch exceeds it, none could take the next record' '
 	tel-batch --max-bytes 100K -d s2 <in >m2 &&
 	$CHECK m2 in s2 >/dev/null &&
-	python3 - <<-\EOF
+	"$PYTHON" - <<-\EOF
 	import json
 	lines = open("in", "rb").read().split(b"\n")[:-1]
 	i = 0

@@ -2,7 +2,7 @@
 test_description='tel-batch: prefix language, event time, dynamic partitioning, hostile keys'
 . "$(dirname "$0")/test-lib.sh"
 
-CHECK="python3 $TEL_SRC/t/py/check_batch.py"
+CHECK="$PYTHON $TEL_SRC/t/py/check_batch.py"
 
 test_expect_success '--time-field puts each record under its own hour' '
 	tel-gen -n 30000 -s 5 --start 2026-11-22T18:02:30Z >in &&
@@ -11,7 +11,7 @@ test_expect_success '--time-field puts each record under its own hour' '
 	test_line_count = 2 m1 &&
 	test_grep "\"key\":\"telemetry/year=2026/month=11/day=22/hour=17/" m1 &&
 	test_grep "\"key\":\"telemetry/year=2026/month=11/day=22/hour=18/" m1 &&
-	python3 - <<-\EOF
+	"$PYTHON" - <<-\EOF
 	import gzip, json, re
 	for m in map(json.loads, open("m1")):
 	    hour = re.search(r"hour=(\d\d)/", m["key"]).group(1)
@@ -32,7 +32,7 @@ test_expect_success 'dynamic partitioning by a field, with a java.time format' '
 	$CHECK m2 in s2 >/dev/null &&
 	test $(wc -l <m2) -ge 12 &&
 	test_grep "\"key\":\"lake/US/dt=2026-11-22/tel-" m2 &&
-	python3 - <<-\EOF
+	"$PYTHON" - <<-\EOF
 	import gzip, json
 	for m in map(json.loads, open("m2")):
 	    country = m["key"].split("/")[1]
@@ -62,7 +62,7 @@ test_expect_success 'hostile partition values cannot leave their prefix' '
 	tel-batch --prefix "p/k=!{partitionKeyFromQuery:k}/" -d s4 <hostile >m4 &&
 	$CHECK m4 hostile s4 >/dev/null &&
 	test_line_count = 10 m4 &&
-	python3 - <<-\EOF
+	"$PYTHON" - <<-\EOF
 	import json, os
 	keys = [json.loads(l)["key"] for l in open("m4")]
 	for k in keys:

@@ -2,7 +2,7 @@
 test_description='tel-batch: bad input becomes error records, nothing is dropped'
 . "$(dirname "$0")/test-lib.sh"
 
-CHECK="python3 $TEL_SRC/t/py/check_batch.py"
+CHECK="$PYTHON $TEL_SRC/t/py/check_batch.py"
 
 test_expect_success 'each kind of bad line is named and kept as an error record' '
 	{
@@ -38,7 +38,7 @@ test_expect_success '-q: the same error records, nothing said about them' '
 '
 
 test_expect_success 'error records are in Firehose'"'"'s shape' '
-	python3 - <<-\EOF
+	"$PYTHON" - <<-\EOF
 	import gzip, json
 	for m in map(json.loads, open("m")):
 	    if m.get("error"):
@@ -67,7 +67,7 @@ test_expect_success 'an overlong line far past the limit costs no memory' '
 	    subprocess.run(sys.argv[1:], stdin=f, stdout=out, check=True)
 	print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 	EOF
-	kb=$(python3 rss.py tel-batch -d s3) &&
+	kb=$("$PYTHON" rss.py tel-batch -d s3) &&
 	echo "max RSS $kb KiB" &&
 	test $kb -lt 32768 &&
 	$CHECK m3 huge s3 >summary &&

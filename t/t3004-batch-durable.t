@@ -2,13 +2,11 @@
 test_description='tel-batch: lock, signals, crash recovery, broken stdout'
 . "$(dirname "$0")/test-lib.sh"
 
-CHECK="python3 $TEL_SRC/t/py/check_batch.py"
-HEADER="python3 $TEL_SRC/t/py/gzip_header.py"
+CHECK="$PYTHON $TEL_SRC/t/py/check_batch.py"
+HEADER="$PYTHON $TEL_SRC/t/py/gzip_header.py"
 
 # DuckDB (the venv of t/peers/setup.sh) as a reader of the lake's files:
 # missing, its tests skip, or fail under TEL_TEST_REQUIRE_PEERS=1.
-TEL_TEST_CACHE=${TEL_TEST_CACHE:-${HOME:-/tmp}/.cache/tel-test}
-PYTHON=${TEL_TEST_PYTHON:-$TEL_TEST_CACHE/venv/bin/python}
 test_lazy_prereq DUCKDB '"$PYTHON" -c "import duckdb"'
 test "${TEL_TEST_REQUIRE_PEERS:-0}" = 1 && test_set_prereq DUCKDB
 
@@ -28,7 +26,7 @@ start_batch() {
 
 # open_lines SPOOL: how many lines of the one file in SPOOL/open/ decode
 open_lines() {
-	python3 -c "
+	"$PYTHON" -c "
 import glob, sys, zlib
 f, = glob.glob(sys.argv[1] + \"/open/*\")
 print(zlib.decompressobj(31).decompress(open(f, \"rb\").read()).count(b\"\\n\"))
@@ -107,7 +105,7 @@ test_expect_success 'kill -9 at random moments, restart each time: nothing lost'
 	done &&
 	tel-batch -d s4 </dev/null >m4.final &&
 	cat m4.final >m4 &&
-	python3 - <<-\EOF
+	"$PYTHON" - <<-\EOF
 	import gzip, json
 	seen = []
 	for m in map(json.loads, open("m4")):
@@ -153,9 +151,9 @@ test_expect_success 'kill -9: the salvaged batch keeps the key its header named 
 	tel-batch -d s7 </dev/null >m7b 2>err &&
 	test_grep "salvaged 100 records" err &&
 	test -z "$(ls s7/open)" &&
-	f=$(python3 -c "import json; print(json.load(open(\"m7b\"))[\"file\"])") &&
+	f=$("$PYTHON" -c "import json; print(json.load(open(\"m7b\"))[\"file\"])") &&
 	$HEADER show "$f" >head-ready.json &&
-	python3 - <<-\EOF &&
+	"$PYTHON" - <<-\EOF &&
 	import json
 	m = json.load(open("m7b"))
 	before = json.load(open("head-open.json"))
@@ -185,7 +183,7 @@ test_expect_success 'an open/ file from before the "TL" subfield (key in the com
 	head -50 in >sent8 &&
 	$CHECK m8 sent8 s8 >/dev/null &&
 	$HEADER show s8/ready/telemetry/old/tel-a.gz >head-new.json &&
-	python3 - <<-\EOF &&
+	"$PYTHON" - <<-\EOF &&
 	import json
 	h = json.load(open("head-new.json"))
 	assert h["flags"] == ["FEXTRA"] and h["comment"] is None, h
@@ -199,7 +197,7 @@ test_expect_success 'an open/ file from before the "TL" subfield (key in the com
 
 test_expect_success DUCKDB 'DuckDB reads a salvaged batch' '
 	test "$(duck_count s8/ready/telemetry/old/tel-a.gz)" = 50 &&
-	f=$(python3 -c "import json; print(json.load(open(\"m7b\"))[\"file\"])") &&
+	f=$("$PYTHON" -c "import json; print(json.load(open(\"m7b\"))[\"file\"])") &&
 	test "$(duck_count "$f")" = 100
 '
 

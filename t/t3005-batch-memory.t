@@ -2,7 +2,7 @@
 test_description='tel-batch: memory does not grow with batch size or partitions'
 . "$(dirname "$0")/test-lib.sh"
 
-CHECK="python3 $TEL_SRC/t/py/check_batch.py"
+CHECK="$PYTHON $TEL_SRC/t/py/check_batch.py"
 
 test_expect_success 'peak RSS under 64 MB with 24 open partitions and 128M batches' '
 	tel-gen -n 300000 -s 12 | awk "{ sub(/^{/, \"{\\\"p\\\":\" NR % 24 \",\"); print }" >in &&
@@ -16,7 +16,7 @@ test_expect_success 'peak RSS under 64 MB with 24 open partitions and 128M batch
 	# under ASan, without its quarantine: freed memory it holds back on
 	# purpose is not the working set of tel-batch
 	kb=$(ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=0 \
-	    python3 rss.py tel-batch --max-open 24 --max-bytes 128M \
+	    "$PYTHON" rss.py tel-batch --max-open 24 --max-bytes 128M \
 	    --prefix "p=!{partitionKeyFromQuery:p}/" -d s) &&
 	echo "max RSS $kb KiB" &&
 	test $kb -lt 65536 &&

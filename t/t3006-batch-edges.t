@@ -2,7 +2,7 @@
 test_description='tel-batch: edge cases from review - prefixes, long keys, CRLF, faults'
 . "$(dirname "$0")/test-lib.sh"
 
-CHECK="python3 $TEL_SRC/t/py/check_batch.py"
+CHECK="$PYTHON $TEL_SRC/t/py/check_batch.py"
 
 for bad in "!{timestamp:yyyyy}/" "x/!{timestamp:HHH}/" "/abs/" "a//b/" "a/./b/" \
     "../up/" "a/../b/" "x/!{timestamp:yyyy"; do
@@ -37,7 +37,7 @@ test_expect_success 'keys never pass 1024 bytes, random strings and name include
 	name=$(printf "%064d" 0 | tr 0 n) &&
 	echo "{\"a\":1}" >one &&
 	tel-batch --name $name --prefix "$lit!{firehose:random-string}/" -d s2 <one >m2 2>err &&
-	python3 -c "
+	"$PYTHON" -c "
 import json
 for m in map(json.loads, open(\"m2\")):
     assert len(m[\"key\"].encode()) <= 1024, len(m[\"key\"])
@@ -75,7 +75,7 @@ test_expect_success 'CRLF lines: the CR is not kept, a bare CR line is empty' '
 	printf "{\"a\":1}\r\n\r\n{\"a\":2}\r\n" >crlf &&
 	tel-batch -v -d s6 <crlf >m6 2>err &&
 	test_grep "\"records\":2,\"errors\":0,\"empty\":1" err &&
-	f=$(python3 -c "import json; print(json.load(open(\"m6\"))[\"file\"])") &&
+	f=$("$PYTHON" -c "import json; print(json.load(open(\"m6\"))[\"file\"])") &&
 	printf "{\"a\":1}\n{\"a\":2}\n" >expect &&
 	gzip -dc "$f" >actual &&
 	test_cmp expect actual
@@ -97,7 +97,7 @@ test_expect_success 'SIGUSR1 seals like SIGHUP' '
 '
 
 test_expect_success 'SIGTERM works even when the parent left it blocked' '
-	python3 - <<-\EOF
+	"$PYTHON" - <<-\EOF
 	import signal, subprocess, time
 	signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
 	p = subprocess.Popen(["tel-batch", "-d", "s8"], stdin=subprocess.PIPE,
@@ -118,7 +118,7 @@ test_expect_success 'a write error mid-batch: exit 1, nothing false announced, s
 	test_must_be_empty m9 &&
 	tel-batch -d s9 </dev/null >m9b 2>err9b &&
 	test_grep "salvaged [0-9]* records" err9b &&
-	python3 - <<-\EOF
+	"$PYTHON" - <<-\EOF
 	import gzip, json
 	sent = open("w", "rb").read().split(b"\n")[:-1]
 	got = []
@@ -137,7 +137,7 @@ test_expect_success 'a line of blanks is empty, as in tel-kafka-put: skipped and
 test_expect_success 'a salvage cuts a crafted endless line, keeps the records after it' '
 	mkdir -p endless/open &&
 	{ head -c 200000 /dev/zero | tr "\0" x && printf "\n{\"a\":1}\n"; } |
-		python3 "$TEL_SRC/t/py/gzip_header.py" old \
+		"$PYTHON" "$TEL_SRC/t/py/gzip_header.py" old \
 		endless/open/0123456789abcdef.gz k/tel-x.gz 1795392838072 &&
 	tel-batch -d endless --max-line 1K </dev/null >m 2>err &&
 	test_grep "dropped 200000 bytes of lines too long to be records" err &&

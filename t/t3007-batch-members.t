@@ -2,8 +2,8 @@
 test_description='tel-batch: gzip members of 1 MiB, compressed on -j threads'
 . "$(dirname "$0")/test-lib.sh"
 
-CHECK="python3 $TEL_SRC/t/py/check_batch.py"
-HEADER="python3 $TEL_SRC/t/py/gzip_header.py"
+CHECK="$PYTHON $TEL_SRC/t/py/check_batch.py"
+HEADER="$PYTHON $TEL_SRC/t/py/gzip_header.py"
 
 # threads PID N: the process has N threads
 threads() {
@@ -12,7 +12,7 @@ threads() {
 
 # file MANIFEST: the file of its first line
 file() {
-	python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).readline())["file"])' "$1"
+	"$PYTHON" -c 'import json, sys; print(json.loads(open(sys.argv[1]).readline())["file"])' "$1"
 }
 
 for bad in "-j 65" "-j -1" "-j x"; do
@@ -31,7 +31,7 @@ test_expect_success 'a 3.7 MB batch is 4 members of at most 1 MiB, each whole' '
 	$HEADER members "$(file m1)" >members &&
 	cat members &&
 	test_line_count = 4 members &&
-	python3 - <<-\EOF
+	"$PYTHON" - <<-\EOF
 	import json
 	ms = [json.loads(l) for l in open("members")]
 	assert all(m["trailer_ok"] for m in ms), ms
@@ -59,7 +59,7 @@ test_expect_success 'gzip -t and zcat take the members as one file' '
 test_expect_success '-j 0, 1 and 4 make the same bytes from the same input' '
 	for j in 0 1 4; do
 		tel-batch -j $j -d sj$j --sync 1h --max-bytes 2M <in >mj$j || return 1
-		python3 - mj$j >sum$j <<-EOF || return 1
+		"$PYTHON" - mj$j >sum$j <<-EOF || return 1
 		import hashlib, json, sys
 		sys.path.insert(0, "$TEL_SRC/t/py")
 		from gzip_header import header_len
@@ -112,7 +112,7 @@ test_expect_success 'each --sync ends a member: records sent apart are apart' '
 
 test_expect_success 'a batch of no records (all salvaged away) is still a gzip file' '
 	mkdir -p s3/open &&
-	printf "{\"k\":1}" | python3 "$TEL_SRC/t/py/gzip_header.py" old s3/open/x.gz \
+	printf "{\"k\":1}" | "$PYTHON" "$TEL_SRC/t/py/gzip_header.py" old s3/open/x.gz \
 	    "a/b.gz" 1700000000000 cut &&
 	tel-batch -d s3 </dev/null >m3 2>err3 &&
 	gzip -t s3/ready/a/b.gz &&

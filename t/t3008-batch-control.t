@@ -7,7 +7,7 @@ CP2='{"@tel":"checkpoint","run":"0123456789abcdef","seq":2,"time":"2026-12-06T00
 
 # kinds FILE: each output line as "manifest KEY-PARTITION" or "control SEQ"
 kinds() {
-	python3 -c 'import json, sys
+	"$PYTHON" -c 'import json, sys
 for l in open(sys.argv[1]):
     o = json.loads(l)
     if "@tel" in o:

@@ -7,7 +7,7 @@ test_minio_aws
 
 # manifest FILE KEY: a manifest line as tel-batch writes it
 manifest() {
-	python3 - "$@" <<-\EOF
+	"$PYTHON" - "$@" <<-\EOF
 	import hashlib, json, os, sys
 	f, k = os.path.abspath(sys.argv[1]), sys.argv[2]
 	d = open(f, "rb").read()
@@ -48,7 +48,7 @@ test_expect_success 'manifest lines in: objects stored, bytes identical, files r
 '
 
 test_expect_success 'result lines: the input members, then bucket, etag, attempts, ms' '
-	python3 - "$bucket" a.orig <<-\EOF
+	"$PYTHON" - "$bucket" a.orig <<-\EOF
 	import hashlib, json, sys
 	ins = [json.loads(l) for l in open("in")]
 	outs = [json.loads(l) for l in open("out")]
@@ -84,7 +84,7 @@ test_expect_success 'hostile keys are signed and stored as given' '
 	done &&
 	s3_put <in2 >out2 &&
 	test_line_count = 9 out2 &&
-	python3 -c "import json,sys; [print(json.loads(l)[\"key\"]) for l in open(\"in2\")]" >keys &&
+	"$PYTHON" -c "import json,sys; [print(json.loads(l)[\"key\"]) for l in open(\"in2\")]" >keys &&
 	while read -r k; do
 		echo "$k" >expect && s3py get "$bucket" "$k" >got && test_cmp expect got || return 1
 	done <keys
@@ -185,7 +185,7 @@ test_expect_success 'the real pipeline: tel-batch | tel-s3-put' '
 	tel-gen -n 5000 -s 9 | tel-batch -d spool2 --max-records 2000 |
 		s3_put >out &&
 	test_line_count = 3 out &&
-	python3 - <<-\EOF
+	"$PYTHON" - <<-\EOF
 	import json
 	for l in open("out"):
 	    o = json.loads(l)

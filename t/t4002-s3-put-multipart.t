@@ -32,7 +32,7 @@ test_expect_success 'a 20 MB file in 5 MiB parts: ETag -4, identical bytes' '
 	test_grep "POST s3://$bucket/mp/big.gz?uploads: 200" mp.err &&
 	etag=$(s3_mpu_etag big.orig 5242880) &&
 	attempts=$((6 + $(retries mp.err))) &&
-	python3 -c "import json,sys; o=json.load(open(\"mp.out\")); assert o[\"etag\"] == sys.argv[1], o; assert o[\"attempts\"] == int(sys.argv[2]), o" "$etag" $attempts &&
+	"$PYTHON" -c "import json,sys; o=json.load(open(\"mp.out\")); assert o[\"etag\"] == sys.argv[1], o; assert o[\"attempts\"] == int(sys.argv[2]), o" "$etag" $attempts &&
 	s3py get "$bucket" mp/big.gz >got && cmp big.orig got &&
 	s3py head "$bucket" mp/big.gz >head &&
 	test_grep "\"etag\": \"$(echo "$etag" | tr -d \")\"" head &&
@@ -45,7 +45,7 @@ test_expect_success 'the defaults: over 16 MiB, multipart in 8 MiB parts' '
 	s3_put -v --key-prefix default/ b1.gz >out 2>err &&
 	test $(parts err) = 3 &&
 	etag=$(s3_mpu_etag big.orig 8388608) &&
-	python3 -c "import json,sys; o=json.load(open(\"out\")); assert o[\"etag\"] == sys.argv[1], o" "$etag" &&
+	"$PYTHON" -c "import json,sys; o=json.load(open(\"out\")); assert o[\"etag\"] == sys.argv[1], o" "$etag" &&
 	s3py get "$bucket" default/b1.gz >got && cmp big.orig got
 '
 

@@ -44,7 +44,7 @@ test_expect_success 'connections reset mid-transfer for a while, -j 1: retried, 
 	wait &&
 	test_line_count = 8 out &&
 	test_grep "Connection reset by peer; retrying in" err_reset &&
-	python3 -c "import json; assert json.loads(open(\"out\").readline())[\"attempts\"] > 1" &&
+	"$PYTHON" -c "import json; assert json.loads(open(\"out\").readline())[\"attempts\"] > 1" &&
 	ls r >left && test_must_be_empty left &&
 	same reset/ r
 '

@@ -5,7 +5,7 @@ test_description='tel-s3-put: the retry policy against a scripted fake S3'
 # fake MODE: start t/py/fake_s3.py in MODE for this test; sets $endpoint
 fake() {
 	rm -f port requests.log
-	python3 "$TEST_DIRECTORY/py/fake_s3.py" "$1" >fake.log 2>&1 </dev/null &
+	"$PYTHON" "$TEST_DIRECTORY/py/fake_s3.py" "$1" >fake.log 2>&1 </dev/null &
 	fake_pid=$!
 	test_when_finished "kill $fake_pid"
 	n=0

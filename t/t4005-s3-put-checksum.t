@@ -8,14 +8,14 @@ test_minio_aws
 # stored KEY ALG: the checksum boto3 reads back for KEY ("" if none)
 stored() {
 	s3py head "$bucket" "$1" |
-	python3 -c 'import json, sys; print(json.load(sys.stdin)["checksums"].get(sys.argv[1], ""))' "$2"
+	"$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["checksums"].get(sys.argv[1], ""))' "$2"
 }
 
 # want FILE ALG [PARTSIZE]: the checksum S3 gives FILE, base64; with
 # PARTSIZE the multipart (composite) one: of the parts' checksums, "-N".
 # CRC-32C here is an independent bitwise one (reflected 0x82F63B78).
 want() {
-	python3 - "$@" <<-\EOF
+	"$PYTHON" - "$@" <<-\EOF
 	import base64, hashlib, sys
 	def crc32c(d, c=0):
 	    t = []
@@ -73,16 +73,16 @@ test_expect_success 'SHA256, multipart with -j 3: composite checksum of the part
 # RFC 3720, appendix B.4 (CRC32C examples), and the CRC catalogue's check
 # value of "123456789"
 test_expect_success 'CRC32C, single PUT: the test vectors of RFC 3720 B.4' '
-	python3 -c "import sys; sys.stdout.buffer.write(bytes(32))" >zeros.gz &&
-	python3 -c "import sys; sys.stdout.buffer.write(bytes([255] * 32))" >ones.gz &&
-	python3 -c "import sys; sys.stdout.buffer.write(bytes(range(32)))" >incr.gz &&
-	python3 -c "import sys; sys.stdout.buffer.write(bytes(range(31, -1, -1)))" >decr.gz &&
+	"$PYTHON" -c "import sys; sys.stdout.buffer.write(bytes(32))" >zeros.gz &&
+	"$PYTHON" -c "import sys; sys.stdout.buffer.write(bytes([255] * 32))" >ones.gz &&
+	"$PYTHON" -c "import sys; sys.stdout.buffer.write(bytes(range(32)))" >incr.gz &&
+	"$PYTHON" -c "import sys; sys.stdout.buffer.write(bytes(range(31, -1, -1)))" >decr.gz &&
 	printf 123456789 >check.gz &&
 	s3_put --checksum-algorithm CRC32C --key-prefix crc/ zeros.gz ones.gz incr.gz \
 		decr.gz check.gz >out &&
 	test_line_count = 5 out &&
 	for v in zeros:8a9136aa ones:62a8ab43 incr:46dd794e decr:113fdb5c check:e3069283; do
-		b64=$(python3 -c "import base64, sys; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())" ${v#*:}) &&
+		b64=$("$PYTHON" -c "import base64, sys; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())" ${v#*:}) &&
 		test "$(stored crc/${v%%:*}.gz CRC32C)" = "$b64" || return 1
 	done
 '

@@ -20,7 +20,7 @@ imds() {
 # no_secret_in FILE...: no secret key or session token the fake issued
 # appears in FILE
 no_secret_in() {
-	python3 - "$@" <<-\EOF
+	"$PYTHON" - "$@" <<-\EOF
 	import json, sys
 	secrets = []
 	for d in ("i1", "i2"):
@@ -70,7 +70,7 @@ test_expect_success 'credentials that expire soon are fetched again before the n
 		--endpoint "$S3_ENDPOINT" >out 2>err &&
 	test_line_count = 2 out &&
 	test_line_count = 2 i2/issued &&
-	python3 -c "import json; a, b = [json.loads(l)[\"AccessKeyId\"] for l in open(\"i2/issued\")]; assert a != b" &&
+	"$PYTHON" -c "import json; a, b = [json.loads(l)[\"AccessKeyId\"] for l in open(\"i2/issued\")]; assert a != b" &&
 	s3py get "$bucket" refresh/c.gz >got && cmp c.orig got &&
 	s3py get "$bucket" refresh/d.gz >got && cmp c.orig got &&
 	no_secret_in out err

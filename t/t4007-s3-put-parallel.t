@@ -10,7 +10,7 @@ test_minio_aws
 gate() {
 	name=$1
 	shift
-	test_start_server "$name" python3 "$TEST_DIRECTORY/py/s3_gate.py" \
+	test_start_server "$name" "$PYTHON" "$TEST_DIRECTORY/py/s3_gate.py" \
 		--upstream "$S3_ENDPOINT" --dir "$name" --lifetime 240 "$@" &&
 	gate=$test_server_url
 }
@@ -35,7 +35,7 @@ test_expect_success '-j 4: four parts of one upload in flight at once; ETag -8, 
 	test $(awk "/^part / { print \$2 }" g4/log | sort -u | wc -l) = 8 &&
 	test $(max_inflight g4/log) = 4 &&
 	attempts=$((10 + $(grep "; retrying in " err | wc -l))) &&
-	python3 -c "import json,sys; o=json.load(open(\"out\")); assert o[\"etag\"] == sys.argv[1], o; assert o[\"attempts\"] == int(sys.argv[2]), o" "$(cat etag)" $attempts &&
+	"$PYTHON" -c "import json,sys; o=json.load(open(\"out\")); assert o[\"etag\"] == sys.argv[1], o; assert o[\"attempts\"] == int(sys.argv[2]), o" "$(cat etag)" $attempts &&
 	s3py get "$bucket" j4/big.gz >got && cmp big.orig got &&
 	s3py list-multipart "$bucket" >mpu && test_must_be_empty mpu
 '

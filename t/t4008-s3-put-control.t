@@ -17,7 +17,7 @@ manifest() {
 # check_order OUT IN: every control line of IN is in OUT, in order, and
 # after the result lines of every manifest line before it in IN
 check_order() {
-	python3 - "$1" "$2" <<-\EOT
+	"$PYTHON" - "$1" "$2" <<-\EOT
 	import json, sys
 	out = [json.loads(l) for l in open(sys.argv[1])]
 	inp = [json.loads(l) for l in open(sys.argv[2])]

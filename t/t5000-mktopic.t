@@ -6,17 +6,6 @@ test_description='tel-mktopic against a real single broker: create, exists, diff
 test_kafka single
 B=$KAFKA_BROKERS
 
-# json_get PATH <FILE: a member of the first JSON line, by a dotted path
-# (numbers index arrays); strings bare, the rest as compact JSON.
-json_get() {
-	python3 -c '
-import json, sys
-v = json.loads(sys.stdin.readline())
-for k in sys.argv[1].split("."):
-    v = v[int(k)] if isinstance(v, list) else v[k]
-print(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")))' "$1"
-}
-
 # partitions TOPIC: "N R" lines, partition and replica count, from kcat.
 kcat_layout() {
 	kcat -L -b "$B" -t "$1" -m 5 |
@@ -102,7 +91,7 @@ test_expect_success '--describe: partitions, leaders, replicas, ISRs as kcat has
 	test "$(json_get result <out)" = exists &&
 	test "$(json_get config <out)" = "{\"retention.ms\":\"604800000\"}" &&
 	kcat -L -J -b $B -t $T -m 5 >md.json &&
-	python3 -c "
+	"$PYTHON" -c "
 import json, sys
 mine = json.loads(open(\"out\").read())
 kc = json.load(open(\"md.json\"))[\"topics\"][0][\"partitions\"]
@@ -137,7 +126,7 @@ test_expect_success '--retention and -c set configs; the broker has them' '
 	test "$(json_get config <out)" = "{\"retention.ms\":\"86400000\",\"cleanup.policy\":\"compact\",\"max.message.bytes\":\"2000000\"}" &&
 	kafka_wait_topic $T 1 &&
 	tel-mktopic --describe -b $B -t $T >desc &&
-	python3 -c "
+	"$PYTHON" -c "
 import json
 c = json.loads(open(\"desc\").read())[\"config\"]
 assert c == {\"retention.ms\": \"86400000\", \"cleanup.policy\": \"compact\",

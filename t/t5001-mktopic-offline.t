@@ -4,17 +4,7 @@ test_description='tel-mktopic without a broker: usage, and brokers that cannot b
 
 # A loopback port nobody listens on.
 closed_port() {
-	python3 -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])"
-}
-
-# json_get PATH <FILE: a member of the first JSON line (see t5000).
-json_get() {
-	python3 -c '
-import json, sys
-v = json.loads(sys.stdin.readline())
-for k in sys.argv[1].split("."):
-    v = v[int(k)] if isinstance(v, list) else v[k]
-print(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")))' "$1"
+	"$PYTHON" -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])"
 }
 
 # elapsed_ms CMD...: run CMD, its status kept in $rc, the time in $ms.

@@ -6,16 +6,6 @@ test_description='tel-mktopic on a real 3-broker cluster: the defaults, 20 parti
 test_kafka cluster
 B=$KAFKA_BROKERS
 
-# json_get PATH <FILE: a member of the first JSON line (see t5000).
-json_get() {
-	python3 -c '
-import json, sys
-v = json.loads(sys.stdin.readline())
-for k in sys.argv[1].split("."):
-    v = v[int(k)] if isinstance(v, list) else v[k]
-print(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")))' "$1"
-}
-
 test_expect_success 'the defaults: 20 partitions, replication factor 3, 7 days' '
 	T=$(test_topic) && echo $T >topic &&
 	tel-mktopic -b $B -t $T >out 2>err &&
@@ -28,7 +18,7 @@ test_expect_success 'every broker knows 20 led partitions of 3 distinct replicas
 	T=$(cat topic) &&
 	kafka_wait_topic $T 20 &&
 	kcat -L -J -b $B -t $T -m 5 >md.json &&
-	python3 -c "
+	"$PYTHON" -c "
 import json
 md = json.load(open(\"md.json\"))
 assert len(md[\"brokers\"]) == 3, md[\"brokers\"]
@@ -71,7 +61,7 @@ test_expect_success '-R 2 against a topic of 3 replicas: differs' '
 test_expect_success '--describe: 3 replicas and ISRs per partition, the brokers'\'' min.insync.replicas' '
 	T=$(cat topic) &&
 	tel-mktopic --describe -b $B -t $T >out &&
-	python3 -c "
+	"$PYTHON" -c "
 import json
 d = json.loads(open(\"out\").read())
 assert len(d[\"assignment\"]) == 20
@@ -96,7 +86,7 @@ test_expect_success 'min.insync.replicas=3 and a bootstrap list of one broker' '
 	test "$(json_get result <out)" = created &&
 	kafka_wait_topic $T 6 &&
 	tel-mktopic --describe -b $B -t $T >out &&
-	python3 -c "
+	"$PYTHON" -c "
 import json
 d = json.loads(open(\"out\").read())
 assert d[\"config\"][\"min.insync.replicas\"] == \"3\", d

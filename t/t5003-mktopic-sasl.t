@@ -5,16 +5,6 @@ test_description='tel-mktopic over SASL_SSL with SCRAM: -X and -F pass security 
 
 test_kafka sasl
 
-# json_get PATH <FILE: a member of the first JSON line (see t5000).
-json_get() {
-	python3 -c '
-import json, sys
-v = json.loads(sys.stdin.readline())
-for k in sys.argv[1].split("."):
-    v = v[int(k)] if isinstance(v, list) else v[k]
-print(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")))' "$1"
-}
-
 test_expect_success 'setup: a properties file for SCRAM-SHA-512 over TLS' '
 	cat >scram.properties <<-EOF
 	# SASL_SSL, the broker'\''s certificate and name verified

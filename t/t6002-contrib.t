@@ -92,22 +92,22 @@ END
 
 test_expect_success 'the policies are JSON' '
 	for f in "$C"/iam/*.json; do
-		python3 -m json.tool "$f" >/dev/null || return 1
+		"$PYTHON" -m json.tool "$f" >/dev/null || return 1
 	done
 '
 
 test_expect_success 'the policies use only known actions on narrow resources' '
-	python3 check_policy.py known-actions "$C"/iam/*.json
+	"$PYTHON" check_policy.py known-actions "$C"/iam/*.json
 '
 
 test_expect_success 'the policy check fails on an unknown action or a wildcard' '
 	sed "s/kafka-cluster:WriteData\"/kafka-cluster:WriteDatum\"/" \
 		"$C/iam/producer-policy.json" >typo.json &&
-	test_must_fail python3 check_policy.py known-actions typo.json >out &&
+	test_must_fail "$PYTHON" check_policy.py known-actions typo.json >out &&
 	test_grep "unknown action kafka-cluster:WriteDatum" out &&
 	sed "s|topic/acme/[^\"]*|topic/*|" \
 		"$C/iam/producer-policy.json" >wild.json &&
-	test_must_fail python3 check_policy.py known-actions wild.json >out &&
+	test_must_fail "$PYTHON" check_policy.py known-actions wild.json >out &&
 	test_grep "not a narrow ARN" out
 '
 
@@ -207,7 +207,7 @@ test_expect_success 'crontab: producer with --msk-iam, consumer under flock -n, 
 '
 
 test_expect_success 'every tel command in the crontab and units takes its options' '
-	python3 commands.py "$C/crontab" "$C"/systemd/*.service >cmds &&
+	"$PYTHON" commands.py "$C/crontab" "$C"/systemd/*.service >cmds &&
 	test_grep "^tel-gen$" cmds &&
 	test_grep "^tel-kafka-put --msk-iam -t acme-telemetry -k session_id$" cmds &&
 	test_grep "^tel-kafka-cat --msk-iam -t acme-telemetry --ack /var/lib/tel/ack -G lake -e$" cmds &&
@@ -221,7 +221,7 @@ test_expect_success 'every tel command in the crontab and units takes its option
 
 test_expect_success 'that check fails on an option a tool does not take' '
 	echo "*/5 * * * * tel-kafka-put --msk-iam -t t --no-such-option" >bad.cron &&
-	python3 commands.py bad.cron >cmds &&
+	"$PYTHON" commands.py bad.cron >cmds &&
 	read -r cmd <cmds &&
 	test_must_fail eval "$cmd --help" >help.out 2>help.err &&
 	test_grep "no-such-option" help.err

@@ -2,7 +2,7 @@
 test_description='every key is checked as finally expanded, whatever made it: a crafted header, partition values side by side, the object name and the random strings'
 . "$(dirname "$0")/test-lib.sh"
 
-HEADER="python3 $TEL_SRC/t/py/gzip_header.py"
+HEADER="$PYTHON $TEL_SRC/t/py/gzip_header.py"
 
 test_expect_success 'a crafted open/ file whose header names "../../x" is not salvaged out of the spool' '
 	mkdir -p sp/open &&

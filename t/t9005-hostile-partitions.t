@@ -2,7 +2,7 @@
 test_description='a flood of distinct partition values is bounded: at most --max-partitions data batches within --max-age, the rest in an error batch, nothing lost'
 . "$(dirname "$0")/test-lib.sh"
 
-CHECK="python3 $TEL_SRC/t/py/check_batch.py"
+CHECK="$PYTHON $TEL_SRC/t/py/check_batch.py"
 
 test_expect_success 'setup: 3000 records, each its own partition value' '
 	i=0 &&

@@ -28,6 +28,15 @@ done
 TEST_DIRECTORY=$(cd "$(dirname "$0")" && pwd)
 TEST_NAME=$(basename "$0" .t)
 TEL_BUILD=${TEL_BUILD:-$TEST_DIRECTORY/../build}
+
+# The one Python of every helper: the venv t/peers/setup.sh makes (boto3,
+# DuckDB, prometheus_client, the MSK signer), else the system's, for the
+# helpers that need only the standard library.  Scripts that need a
+# module check for it by importing it.
+TEL_TEST_CACHE=${TEL_TEST_CACHE:-${HOME:-/tmp}/.cache/tel-test}
+PYTHON=${TEL_TEST_PYTHON:-$TEL_TEST_CACHE/venv/bin/python}
+test -x "$PYTHON" || PYTHON=python3
+export TEL_TEST_CACHE PYTHON
 TEL_SRC=$(cd "$TEST_DIRECTORY/.." && pwd)
 PATH=$TEL_BUILD/bin:$PATH
 export TEL_BUILD TEL_SRC PATH TEST_DIRECTORY
@@ -78,24 +87,36 @@ error() {
 
 # test_set_prereq NAME; test_have_prereq NAME...
 test_prereqs=" "
+test_prereqs_no=" "
 test_set_prereq() {
 	test_prereqs="$test_prereqs$1 "
 }
 
+# test_have_prereq NAME...: every NAME holds.  A lazy one is checked the
+# first time it is asked for, and the answer kept.
 test_have_prereq() {
 	for p in "$@"; do
 		case $test_prereqs in
-		*" $p "*) ;;
-		*) return 1 ;;
+		*" $p "*) continue ;;
 		esac
+		case $test_prereqs_no in
+		*" $p "*) return 1 ;;
+		esac
+		eval "test_lazy_script_=\${test_lazy_$p-}"
+		if test -n "$test_lazy_script_" &&
+		    (cd "$TRASH" && eval "$test_lazy_script_") >/dev/null 2>&1; then
+			test_set_prereq "$p"
+		else
+			test_prereqs_no="$test_prereqs_no$p "
+			return 1
+		fi
 	done
 }
 
-# test_lazy_prereq NAME SCRIPT: NAME holds if SCRIPT succeeds (checked now).
+# test_lazy_prereq NAME SCRIPT: NAME holds if SCRIPT succeeds, in the
+# scratch directory, when a test first needs NAME.
 test_lazy_prereq() {
-	if (cd "$TRASH" && eval "$2") >/dev/null 2>&1; then
-		test_set_prereq "$1"
-	fi
+	eval "test_lazy_$1=\$2"
 }
 
 # skip_all="reason" before the first test, then test_done, skips the script.
@@ -276,6 +297,17 @@ test_start_server() {
 	test_atexit "kill $(cat "$test_server_dir_/pid")" &&
 	test_wait_until 15 test -s "$test_server_dir_/port" &&
 	test_server_url=http://127.0.0.1:$(cat "$test_server_dir_/port")
+}
+
+# json_get PATH <FILE: a member of the first JSON line, by a dotted path
+# (numbers index arrays); strings bare, the rest as compact JSON.
+json_get() {
+	"$PYTHON" -c '
+import json, sys
+v = json.loads(sys.stdin.readline())
+for k in sys.argv[1].split("."):
+    v = v[int(k)] if isinstance(v, list) else v[k]
+print(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")))' "$1"
 }
 
 # For run-suite's count of what did not run: one line per skip.
