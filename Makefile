@@ -8,7 +8,8 @@ PKG_CONFIG ?=	pkg-config
 PROVE ?=	prove
 PROVE_FLAGS ?=	-j2
 
-TOOLS =		tel-batch tel-gen tel-kafka-cat tel-kafka-put tel-mktopic tel-s3-put
+TOOLS =		tel-batch tel-check tel-gen tel-kafka-cat tel-kafka-put tel-mktopic \
+		tel-s3-put
 
 # SANITIZE=1 builds with ASan+UBSan into its own tree, so both coexist.
 ifeq ($(SANITIZE),1)
@@ -47,6 +48,7 @@ LIB_OBJ =	$(LIB_SRC:%.c=$(B)/obj/%.o)
 LIBTEL =	$(B)/libtel.a
 
 tel-gen_LIBS =	-lm
+tel-check_LIBS = $(libs_jansson) -lm
 tel-batch_LIBS = $(libs_deflate) $(libs_zlib) $(libs_openssl) -lm
 tel-kafka-put_LIBS = $(libs_rdkafka) $(libs_curl) $(libs_openssl) -lm
 tel-mktopic_LIBS = $(libs_rdkafka) $(libs_curl) $(libs_openssl) -lm
@@ -107,9 +109,13 @@ fuzz-gzip_LIBS = $(libs_deflate) $(libs_zlib)
 fuzz-creds_LIBS = $(libs_curl) $(libs_openssl)
 fuzz-prefix_OBJ = $(B)/obj/tel-batch/prefix.o
 fuzz-meta_OBJ = $(B)/obj/tel-batch/meta.o $(B)/obj/tel-batch/prefix.o
+fuzz-schema_OBJ = $(B)/obj/tel-check/schema.o $(B)/obj/tel-check/validate.o
+fuzz-schema_LIBS = $(libs_jansson)
+fuzz-validate_OBJ = $(fuzz-schema_OBJ)
+fuzz-validate_LIBS = $(libs_jansson)
 fuzz-value_OBJ = $(B)/obj/tel-kafka-cat/value.o
 fuzz-value_LIBS = $(libs_jansson)
-fuzz-s3xml_OBJ = $(B)/obj/tel-s3-put/xml.o $(B)/obj/tel-s3-put/manifest.o
+fuzz-s3xml_OBJ = $(B)/obj/tel-s3-put/manifest.o
 .SECONDEXPANSION:
 $(B)/t/fuzz-%: $(B)/obj/t/fuzz/fuzz-%.o $$(fuzz-$$*_OBJ) $(B)/obj/t/fuzz/driver.o $(LIBTEL)
 	@mkdir -p $(@D)
@@ -117,6 +123,7 @@ $(B)/t/fuzz-%: $(B)/obj/t/fuzz/fuzz-%.o $$(fuzz-$$*_OBJ) $(B)/obj/t/fuzz/driver.
 
 $(B)/obj/t/fuzz/fuzz-prefix.o: CPPFLAGS += -Itel-batch
 $(B)/obj/t/fuzz/fuzz-meta.o: CPPFLAGS += -Itel-batch
+$(B)/obj/t/fuzz/fuzz-schema.o $(B)/obj/t/fuzz/fuzz-validate.o: CPPFLAGS += -Itel-check
 $(B)/obj/t/fuzz/fuzz-value.o: CPPFLAGS += -Itel-kafka-cat
 $(B)/obj/t/fuzz/fuzz-s3xml.o: CPPFLAGS += -Itel-s3-put
 $(B)/obj/t/fuzz/driver.o: t/fuzz/driver.c $(B)/flags
@@ -175,9 +182,12 @@ fuzz:
 	@for f in $(FUZZ_SRC); do \
 		n=$$(basename $$f .c); \
 		$(FUZZ_CC) -std=c11 -g -O1 $(TEL_CPPFLAGS) -Itel-batch \
-		    -Itel-kafka-cat -Itel-s3-put -fsanitize=fuzzer,address,undefined \
+		    -Itel-check -Itel-kafka-cat -Itel-s3-put \
+		    -fsanitize=fuzzer,address,undefined \
 		    -o build/fuzz/$$n $$f $(LIB_SRC) tel-batch/prefix.c \
-		    tel-batch/meta.c tel-kafka-cat/value.c tel-s3-put/xml.c tel-s3-put/manifest.c $(libs_jansson) $(libs_rdkafka) \
+		    tel-batch/meta.c tel-check/schema.c tel-check/validate.c \
+		    tel-kafka-cat/value.c tel-s3-put/manifest.c \
+		    $(libs_jansson) $(libs_rdkafka) \
 		    $(libs_deflate) $(libs_zlib) $(libs_curl) $(libs_openssl) -lm || exit 1; \
 		mkdir -p build/fuzz/$$n.corpus; \
 		build/fuzz/$$n -max_total_time=$(FUZZ_TIME) \

@@ -5,8 +5,10 @@
  * (and, being broken, an error record further on).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "control.h"
 #include "jsonscan.h"
 #include "number.h"
@@ -118,4 +120,78 @@ control_checkpoint(char *out, uint64_t run, uint64_t seq, int64_t now_ms,
 	    "{\"" CONTROL_MEMBER "\":\"checkpoint\",\"run\":\"%016llx\","
 	    "\"seq\":%llu,\"time\":\"%.24s\"%s}", (unsigned long long)run,
 	    (unsigned long long)seq, t, flush ? ",\"flush\":true" : "");
+}
+
+char *
+control_error(const char *code, const char *msg, uint64_t lineno,
+    const char *raw, size_t n, size_t *len)
+{
+	size_t cl = strlen(code), ml = strlen(msg), o;
+	char *out;
+
+	/* the escapes of code and msg, base64 of raw, the rest */
+	if ((out = malloc(6 * (cl + ml) + BASE64_LEN(n) + 128)) == NULL)
+		return NULL;
+	o = (size_t)sprintf(out, "{\"" CONTROL_MEMBER "\":\"error\","
+	    "\"errorCode\":");
+	o += json_escape(code, cl, out + o);
+	o += (size_t)sprintf(out + o, ",\"errorMessage\":");
+	o += json_escape(msg, ml, out + o);
+	o += (size_t)sprintf(out + o, ",\"lineNumber\":%llu,\"rawData\":\"",
+	    (unsigned long long)lineno);
+	o += base64_encode(raw, n, out + o);
+	out[o++] = '"';
+	out[o++] = '}';
+	out[o] = '\0';
+	*len = o;
+	return out;
+}
+
+/* 1 if p[0..n) is padded base64 (RFC 4648 section 4). */
+static int
+is_base64(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n % 4 != 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == '=' && i >= n - 2 && (i == n - 1 || p[n - 1] == '='))
+			continue;
+		if (!(c >= 'A' && c <= 'Z') && !(c >= 'a' && c <= 'z') &&
+		    !(c >= '0' && c <= '9') && c != '+' && c != '/')
+			return 0;
+	}
+	return 1;
+}
+
+int
+control_error_parse(const char *p, size_t n, struct control_error *ce)
+{
+	struct json_member m[] = {
+		{ "errorCode", 9, 0, 0, 0, 0 },
+		{ "errorMessage", 12, 0, 0, 0, 0 },
+		{ "lineNumber", 10, 0, 0, 0, 0 },
+		{ "rawData", 7, 0, 0, 0, 0 },
+	};
+	struct json_error e;
+	uint64_t lineno;
+
+	memset(ce, 0, sizeof(*ce));
+	if (json_scan(p, n, m, 4, &e) != JS_OBJECT || m[0].type != JS_STRING ||
+	    m[0].len == 0 || m[1].type != JS_STRING ||
+	    m[3].type != JS_STRING || !is_base64(m[3].val, m[3].len))
+		return -1;
+	if (m[2].type != JS_NONE && parse_seq(&m[2], &lineno) == -1)
+		return -1;
+	ce->code = m[0].val;
+	ce->codelen = m[0].len;
+	ce->msg = m[1].val;
+	ce->msglen = m[1].len;
+	ce->raw = m[3].val;
+	ce->rawlen = m[3].len;
+	ce->lineno = m[2].type == JS_NONE ? 0 : lineno;
+	return 0;
 }

@@ -2,7 +2,7 @@
  * Control lines: the lines of a tel stream that are not records, in the
  * namespace tel(7) reserves.  A control line is a JSON object whose first
  * member is "@tel" with a string value, the line's kind; records never
- * have a top-level "@tel" member.  A checkpoint, the one kind today, is
+ * have a top-level "@tel" member.  Two kinds are known.  A checkpoint is
  *
  *	{"@tel":"checkpoint","run":"<16 hex>","seq":N,"time":"<RFC 3339>"}
  *
@@ -11,6 +11,14 @@
  * one of a run adds "flush":true: make it safe now, do not wait (seal
  * every batch), for the end of input may not come while a wrapper such as
  * timeout(1) holds the pipe open.
+ *
+ * An error carries a record a stage refused (tel-check) to the stage that
+ * writes error records (tel-batch, into the error prefix), with the reason:
+ *
+ *	{"@tel":"error","errorCode":"...","errorMessage":"...",
+ *	 "lineNumber":N,"rawData":"<base64 of the line>"}
+ *
+ * Stages in between pass it on in its place, as any control line.
  */
 #ifndef TEL_CONTROL_H
 #define TEL_CONTROL_H
@@ -48,5 +56,23 @@ int	control_reserved(const char *, size_t);
  * bytes: run, seq, the time in ms, and flush; returns its length.
  */
 size_t	control_checkpoint(char *, uint64_t, uint64_t, int64_t, int);
+
+/* An error line's fields, pointing into the line; strings JSON-escaped. */
+struct control_error {
+	const char	*code, *msg, *raw;
+	size_t		 codelen, msglen, rawlen;
+	uint64_t	 lineno;
+};
+
+/*
+ * An error line (no newline) for a refused line of n bytes at raw, its
+ * line number and why: code (letters, digits, dots) and msg (any text);
+ * malloc'd, its length in *len.  NULL if out of memory.
+ */
+char	*control_error(const char *, const char *, uint64_t, const char *,
+	    size_t, size_t *);
+
+/* Reads an error line's fields: 0, or -1 if one is missing or malformed. */
+int	control_error_parse(const char *, size_t, struct control_error *);
 
 #endif

@@ -100,4 +100,33 @@ test_expect_success 'a bad or missing time field is an error record' '
 	test_grep "line 3: time field \"t\" is missing" err
 '
 
+test_expect_success '--time-format: "YYYY-MM-DD HH:MM:SS" times, to the hour; the rest named' '
+	cat >trucks <<-\EOF &&
+	{"truck_id":"TRUCK_001","timestamp":"2025-01-15 14:30:25"}
+	{"truck_id":"TRUCK_002","timestamp":"2025-01-15 15:00:00"}
+	{"truck_id":"TRUCK_003","timestamp":"2025-02-30 10:00:00"}
+	{"truck_id":"TRUCK_004","timestamp":"2025-01-15T14:30:25Z"}
+	{"truck_id":"TRUCK_005","timestamp":1736951425000}
+	{"truck_id":"TRUCK_006","timestamp":"2025-12-31 23:59:59"}
+	EOF
+	tel-batch -d s7 --time-field timestamp --time-format "%Y-%m-%d %H:%M:%S" \
+	    --prefix "sensor_data/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/" \
+	    <trucks >m7 2>err &&
+	$CHECK m7 trucks s7 >summary &&
+	test_grep "\"InvalidTimeField\": 3" summary &&
+	grep -o "\"key\":\"sensor_data/[^\"]*/hour=[0-9]*/" m7 | sort >keys &&
+	cat >want <<-\EOF &&
+	"key":"sensor_data/year=2025/month=01/day=15/hour=14/
+	"key":"sensor_data/year=2025/month=01/day=15/hour=15/
+	"key":"sensor_data/year=2025/month=12/day=31/hour=23/
+	EOF
+	test_cmp want keys &&
+	test_grep "\"first\":\"2025-01-15T14:30:25.000Z\"" m7 &&
+	test_grep "line 3: time field \"timestamp\" is no real time" err &&
+	test_grep "line 4: time field \"timestamp\" does not match --time-format" err &&
+	test_grep "line 5: time field \"timestamp\" is not a string" err &&
+	test_expect_code 2 tel-batch -d s8 --time-format "%Y" </dev/null 2>err &&
+	test_grep "needs --time-field" err
+'
+
 test_done

@@ -55,7 +55,10 @@ sink(void *arg, const void *p, size_t n)
 	return write_all(b->fd, p, n);
 }
 
-/* "tel-2026-11-22-18-00-00-<16 hex>.gz" for an object opened at now. */
+/*
+ * "tel-2026-11-22-18-00-00-<16 hex>.gz" for an object opened at now
+ * (".json" with --compression none).
+ */
 static void
 object_name(struct spool *sp, int64_t now, char *out, size_t cap, char *id)
 {
@@ -63,8 +66,9 @@ object_name(struct spool *sp, int64_t now, char *out, size_t cap, char *id)
 
 	tel_civil_from_ms(now, &c);
 	snprintf(id, 17, "%016llx", (unsigned long long)tel_prng_next(&sp->rng));
-	snprintf(out, cap, "%s-%04d-%02d-%02d-%02d-%02d-%02d-%s.gz", sp->name,
-	    c.year, c.month, c.day, c.hour, c.min, c.sec, id);
+	snprintf(out, cap, "%s-%04d-%02d-%02d-%02d-%02d-%02d-%s%s", sp->name,
+	    c.year, c.month, c.day, c.hour, c.min, c.sec, id,
+	    sp->plain ? PLAIN_SUFFIX : ".gz");
 }
 
 /* The key: the partition with its random strings drawn, then the name. */
@@ -121,6 +125,8 @@ batch_open(struct spool *sp, const char *ident, int error, int64_t now,
 		goto fail;
 	if (gz_writer_init(&b->gz, sp->pool, b->meta, sink, b) == -1)
 		goto fail;
+	/* a salvaged batch keeps what its key says, whatever this run's */
+	b->plain = is_plain_key(b->key);
 	return b;
 fail:
 	warn("%s", b->path ? b->path : "new batch");
@@ -226,6 +232,101 @@ publish(struct spool *sp, const char *from, const char *key)
 	return to;
 }
 
+int
+is_plain_key(const char *key)
+{
+	size_t n = strlen(key), s = sizeof(PLAIN_SUFFIX) - 1;
+
+	return n > s && strcmp(key + n - s, PLAIN_SUFFIX) == 0;
+}
+
+/* Expanded bytes go to the plain file and into its SHA-256. */
+struct expansion {
+	int		 fd;
+	EVP_MD_CTX	*sha;
+	uint64_t	 size;
+};
+
+static int
+expand_sink(void *arg, const void *p, size_t n)
+{
+	struct expansion *x = arg;
+
+	if (EVP_DigestUpdate(x->sha, p, n) != 1) {
+		errno = EIO;
+		return -1;
+	}
+	x->size += n;
+	return write_all(x->fd, p, n);
+}
+
+/*
+ * --compression none: the sealed gzip file in open/ is expanded beside it
+ * into open/ID.plain (synced, its mtime the last record's time), which is
+ * what ready/ gets.  The gzip file stays until then: a crash midway leaves
+ * it to be salvaged and the .plain file to be dropped (spool.c).
+ */
+static char *
+expand(struct batch *b, const struct timespec *times, unsigned char *md,
+    uint64_t *size)
+{
+	struct expansion x = { -1, NULL, 0 };
+	char meta[16], *to = NULL;
+	unsigned int mdlen;
+	int in = -1, ok = 0;
+
+	if (asprintf(&to, "%.*s.plain", (int)(strlen(b->path) - 3),
+	    b->path) == -1) {
+		to = NULL;
+		goto out;
+	}
+	if ((in = open(b->path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    (x.fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1 || (x.sha = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(x.sha, EVP_sha256(), NULL) != 1)
+		goto out;
+	if (gz_salvage(in, expand_sink, &x, meta, sizeof(meta)) != 1) {
+		errno = errno ? errno : EIO;
+		goto out;
+	}
+	ok = futimens(x.fd, times) == 0 && fsync(x.fd) == 0 &&
+	    EVP_DigestFinal_ex(x.sha, md, &mdlen) == 1;
+out:
+	if (!ok)
+		warn("%s", to ? to : b->path);
+	if (in != -1)
+		close(in);
+	if (x.fd != -1 && close(x.fd) == -1 && ok) {
+		warn("%s", to);
+		ok = 0;
+	}
+	EVP_MD_CTX_free(x.sha);
+	if (!ok && to != NULL) {
+		unlink(to);
+		free(to);
+		to = NULL;
+	}
+	*size = x.size;
+	return to;
+}
+
+/* Publishes the plain file of b, then drops its gzip file. */
+static char *
+publish_plain(struct spool *sp, struct batch *b, const struct timespec *t,
+    unsigned char *md, uint64_t *size)
+{
+	char *plain, *file;
+
+	if ((plain = expand(b, t, md, size)) == NULL)
+		return NULL;
+	file = publish(sp, plain, b->key);
+	free(plain);
+	if (file != NULL && (unlink(b->path) == -1 ||
+	    fsync_parent(b->path) == -1))
+		warn("%s", b->path);	/* a restart re-seals it: a duplicate */
+	return file;
+}
+
 /* Seals b into ready/; prints its manifest line if announce is set. */
 int
 batch_seal(struct spool *sp, struct batch *b, int announce)
@@ -233,6 +334,7 @@ batch_seal(struct spool *sp, struct batch *b, int announce)
 	unsigned char md[EVP_MAX_MD_SIZE];
 	struct timespec times[2];
 	unsigned int mdlen;
+	uint64_t bytes, raw;
 	char *file;
 	int rc;
 
@@ -256,16 +358,23 @@ batch_seal(struct spool *sp, struct batch *b, int announce)
 		warn("%s", b->path);
 		return -1;
 	}
-	if (EVP_DigestFinal_ex(b->sha, md, &mdlen) != 1 ||
-	    (file = publish(sp, b->path, b->key)) == NULL)
-		return -1;
 	/* gz_finish has waited for the threads: the counts are final */
+	bytes = b->gz.packed;
+	raw = b->gz.raw;
+	if (b->plain)
+		file = publish_plain(sp, b, times, md, &bytes);
+	else if (EVP_DigestFinal_ex(b->sha, md, &mdlen) != 1)
+		file = NULL;
+	else
+		file = publish(sp, b->path, b->key);
+	if (file == NULL)
+		return -1;
 	sp->sealed++;
 	sp->sealed_error += b->error;
-	sp->bytes += b->gz.packed;
-	sp->raw += b->gz.raw;
-	rc = announce ? manifest(sp, file, b->key, b->records, b->gz.packed,
-	    b->gz.raw, b->first, b->last, md, b->error, 0) : 0;
+	sp->bytes += bytes;
+	sp->raw += raw;
+	rc = announce ? manifest(sp, file, b->key, b->records, bytes, raw,
+	    b->first, b->last, md, b->error, 0) : 0;
 	free(file);
 	return rc;
 }

@@ -24,6 +24,7 @@ struct spool {
 	uint64_t		 sealed, sealed_error, bytes, raw;
 	uint64_t		 serial;	/* the last batch opened */
 	size_t			 max_line;	/* --max-line: bounds a salvage */
+	int			 plain;		/* --compression none: .json */
 	int			 out_failed;	/* stdout broke: stop */
 };
 
@@ -39,9 +40,14 @@ struct batch {
 	int64_t			 first, last;	/* record times, ms */
 	int64_t			 opened;	/* monotonic ms */
 	uint64_t		 serial;	/* opened after all lower ones */
+	int			 plain;		/* sealed as NDJSON (key .json) */
 };
 
+/* A key of plain NDJSON (--compression none) ends so; else ".gz". */
+#define PLAIN_SUFFIX	".json"
+
 int	spool_open(struct spool *, const char *);
+int	is_plain_key(const char *);
 void	spool_close(struct spool *);
 int	spool_recover(struct spool *);
 

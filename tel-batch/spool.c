@@ -254,6 +254,23 @@ salvage_sink(void *arg, const void *data, size_t n)
 	return salvage_append(s, p, n);
 }
 
+/*
+ * A plain file in open/ is a --compression none batch cut short while it
+ * was expanded (batch.c, expand): its gzip file is still there, and is
+ * salvaged.
+ */
+static int
+drop_plain(const char *path)
+{
+	warnx("%s: an expansion cut short; removed (its batch is salvaged)",
+	    path);
+	if (unlink(path) == -1) {
+		warn("%s", path);
+		return -1;
+	}
+	return 0;
+}
+
 /* Re-seals what decodes of a file a crash left in open/, under its key. */
 static int
 salvage_file(struct spool *sp, const char *path)
@@ -266,6 +283,8 @@ salvage_file(struct spool *sp, const char *path)
 
 	memset(&s, 0, sizeof(s));
 	s.sp = sp;
+	if (strlen(path) > 6 && strcmp(path + strlen(path) - 6, ".plain") == 0)
+		return drop_plain(path);
 	if ((fd = open_stat(path, &st)) == -1)
 		return -1;
 	if (st.st_size == 0) {
@@ -359,6 +378,31 @@ out:
 	return rc;
 }
 
+/*
+ * A plain batch (--compression none) has no header: its first record's
+ * time is not kept, so first is its last (the file's mtime), and an error
+ * batch is known by its place under the error prefix only to a reader.
+ */
+static int
+announce_plain(struct spool *sp, const char *path, int fd,
+    const struct stat *st, int64_t last)
+{
+	struct count c = { 0, 0 };
+	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		count_sink(&c, buf, (size_t)n);
+	if (n == -1 || hash_file(fd, md) == -1) {
+		warn("%s", path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return manifest(sp, path, path + strlen(sp->ready) + 1, c.records,
+	    (uint64_t)st->st_size, c.raw, last, last, md, 0, 1);
+}
+
 /* Announces a sealed file found in ready/ again, as recovered. */
 static int
 announce(struct spool *sp, const char *path)
@@ -372,8 +416,10 @@ announce(struct spool *sp, const char *path)
 
 	if ((fd = open_stat(path, &st)) == -1)
 		return -1;
-	rc = gz_salvage(fd, count_sink, &c, meta, sizeof(meta));
 	last = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+	if (is_plain_key(path))
+		return announce_plain(sp, path, fd, &st, last);
+	rc = gz_salvage(fd, count_sink, &c, meta, sizeof(meta));
 	if (meta_parse_warn(meta, &key, &first, &error) == -1)
 		first = last;
 	free(key);

@@ -30,12 +30,12 @@
 #define MAX_FIELDS	16
 
 struct opts {
-	const char	*spool, *name, *time_field;
+	const char	*spool, *name, *time_field, *time_format;
 	const char	*prefix, *error_prefix;
 	uint64_t	 max_bytes, max_compressed, max_records;
 	uint64_t	 max_age, sync;		/* ms */
 	uint64_t	 max_open, max_line, max_partitions;
-	int		 level, threads, verbose;
+	int		 level, threads, verbose, plain;
 };
 
 struct stats {
@@ -88,13 +88,14 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: tel-batch [-hqVv] -d spool [-j threads] [-l level]\n"
-	    "                 [--error-prefix prefix]\n"
+	    "                 [--compression none | gzip] [--error-prefix prefix]\n"
 	    "                 [--max-age duration] [--max-bytes size]\n"
 	    "                 [--max-compressed size] [--max-line size]\n"
 	    "                 [--max-open n] [--max-partitions n]\n"
 	    "                 [--max-records n] [--metrics file]\n"
 	    "                 [--metrics-interval duration] [--name name]\n"
-	    "                 [--prefix prefix] [--sync duration] [--time-field field]\n");
+	    "                 [--prefix prefix] [--sync duration] [--time-field field]\n"
+	    "                 [--time-format format]\n");
 }
 
 #define bad_option(o, a, w)	tel_bad_option(o, a, w, usage)
@@ -102,12 +103,13 @@ usage(FILE *fp)
 #define size_arg(o, a, lo)	tel_size_option(o, a, lo, usage)
 #define duration_arg(o, a, lo)	tel_duration_option(o, a, lo, usage)
 
-enum { OPT_ERROR_PREFIX = 256, OPT_MAX_AGE, OPT_MAX_BYTES, OPT_MAX_COMPRESSED,
+enum { OPT_COMPRESSION = 256, OPT_ERROR_PREFIX, OPT_MAX_AGE, OPT_MAX_BYTES, OPT_MAX_COMPRESSED,
     OPT_MAX_LINE, OPT_MAX_OPEN, OPT_MAX_PARTITIONS, OPT_MAX_RECORDS,
     OPT_NAME, OPT_PREFIX,
-    OPT_SYNC, OPT_TIME_FIELD };
+    OPT_SYNC, OPT_TIME_FIELD, OPT_TIME_FORMAT };
 
 static const struct option longopts[] = {
+	{ "compression", required_argument, NULL, OPT_COMPRESSION },
 	{ "error-prefix", required_argument, NULL, OPT_ERROR_PREFIX },
 	{ "help", no_argument, NULL, 'h' },
 	{ "level", required_argument, NULL, 'l' },
@@ -126,6 +128,7 @@ static const struct option longopts[] = {
 	{ "sync", required_argument, NULL, OPT_SYNC },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "time-field", required_argument, NULL, OPT_TIME_FIELD },
+	{ "time-format", required_argument, NULL, OPT_TIME_FORMAT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -163,6 +166,13 @@ parse_args(int argc, char *argv[], struct opts *o, struct metrics *m)
 		case METRICS_OPT_FILE:
 		case METRICS_OPT_INTERVAL:
 			metrics_getopt(m, ch, optarg, usage);
+			break;
+		case OPT_COMPRESSION:
+			if (strcmp(optarg, "none") != 0 &&
+			    strcmp(optarg, "gzip") != 0)
+				bad_option("--compression", optarg,
+				    "not none or gzip");
+			o->plain = strcmp(optarg, "none") == 0;
 			break;
 		case OPT_ERROR_PREFIX:
 			o->error_prefix = optarg;
@@ -205,6 +215,9 @@ parse_args(int argc, char *argv[], struct opts *o, struct metrics *m)
 		case OPT_SYNC:
 			o->sync = duration_arg("--sync", optarg, 1);
 			break;
+		case OPT_TIME_FORMAT:
+			o->time_format = optarg;
+			break;
 		case OPT_TIME_FIELD:
 			o->time_field = optarg;
 			break;
@@ -217,6 +230,9 @@ parse_args(int argc, char *argv[], struct opts *o, struct metrics *m)
 		bad_option("argument", argv[optind], "unexpected");
 	if (o->spool == NULL)
 		bad_option("-d", "", "the spool directory is required");
+	if (o->time_format != NULL && o->time_field == NULL)
+		bad_option("--time-format", o->time_format,
+		    "needs --time-field");
 }
 
 /*
@@ -477,6 +493,22 @@ add_record(struct ctx *c, const char *ident, int error, const char *p,
 	return c->failed ? -1 : 0;
 }
 
+/* The error record in c->rec[0..n) into its error batch. */
+static int
+error_add(struct ctx *c, const char *type, size_t n, int64_t now)
+{
+	const char *why, *field = NULL;
+	int k;
+
+	if ((k = prefix_eval(&c->eprefix, now, NULL, type, c->ident,
+	    sizeof(c->ident), &why, &field)) < 0) {
+		warnx("--error-prefix: %s", why);
+		return -1;
+	}
+	c->ident[k] = '\0';
+	return add_record(c, c->ident, 1, c->rec, n, now);
+}
+
 /*
  * A record that cannot go into the lake goes into an error batch as a
  * JSON object in Firehose's shape, its original bytes in rawData.
@@ -485,11 +517,9 @@ static int
 error_record(struct ctx *c, const struct ndjson_line *l, int64_t now,
     const char *code, const char *type, const char *fmt, ...)
 {
-	const char *why, *field = NULL;
 	char msg[512], esc[6 * sizeof(msg) + 2];
 	size_t need = BASE64_LEN(l->len) + sizeof(esc) + 256, o;
 	va_list ap;
-	int n;
 
 	c->st.errors++;
 	va_start(ap, fmt);
@@ -514,24 +544,90 @@ error_record(struct ctx *c, const struct ndjson_line *l, int64_t now,
 		o += (size_t)sprintf(c->rec + o, ",\"rawBytes\":%llu,"
 		    "\"truncated\":true", (unsigned long long)l->total);
 	c->rec[o++] = '}';
-	if ((n = prefix_eval(&c->eprefix, now, NULL, type, c->ident,
-	    sizeof(c->ident), &why, &field)) < 0) {
-		warnx("--error-prefix: %s", why);
-		return -1;
-	}
-	c->ident[n] = '\0';
-	return add_record(c, c->ident, 1, c->rec, o, now);
+	return error_add(c, type, o, now);
 }
 
-/* The record's own time from --time-field: RFC 3339, or epoch ms. */
+/*
+ * An error line from an earlier stage (tel(7)): the record it refused
+ * goes into an error batch with that stage's reason.  It was reported
+ * there; a malformed one is an error record of its own.
+ */
 static int
-record_time(const struct json_member *m, int64_t *t, const char **why)
+handed_error(struct ctx *c, const struct ndjson_line *l, size_t len)
+{
+	struct control_error ce;
+	int64_t now = tel_now_ms();
+	size_t need, o;
+
+	if (control_error_parse(l->ptr, len, &ce) == -1)
+		return error_record(c, l, now, "InvalidControlLine",
+		    "processing-failed", "an \"%s\":\"error\" line without "
+		    "errorCode, errorMessage or base64 rawData", CONTROL_MEMBER);
+	c->st.errors++;
+	need = ce.codelen + ce.msglen + ce.rawlen + 160;
+	if (need > c->reccap) {
+		free(c->rec);
+		if ((c->rec = malloc(need)) == NULL)
+			err(1, NULL);
+		c->reccap = need;
+	}
+	/* the strings as they were escaped in the line */
+	o = (size_t)sprintf(c->rec, "{\"errorCode\":\"%.*s\","
+	    "\"errorMessage\":\"%.*s\",\"lineNumber\":%llu,"
+	    "\"arrivalTimestamp\":%lld,\"rawData\":\"%.*s\"}",
+	    (int)ce.codelen, ce.code, (int)ce.msglen, ce.msg,
+	    (unsigned long long)ce.lineno, (long long)now, (int)ce.rawlen,
+	    ce.raw);
+	return error_add(c, "processing-failed", o, now);
+}
+
+/*
+ * A time in --time-format (strptime(3), UTC, whole seconds).  timegm
+ * would take "2025-02-30" for March 2: a time whose fields change when
+ * it is made a real one is refused.
+ */
+static int
+formatted_time(const char *s, const char *fmt, int64_t *t, const char **why)
+{
+	struct tm tm, back;
+	const char *end;
+	time_t secs;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_mday = 1;		/* a format without a day means the first */
+	if ((end = strptime(s, fmt, &tm)) == NULL || *end != '\0') {
+		*why = "does not match --time-format";
+		return -1;
+	}
+	back = tm;
+	if ((secs = timegm(&back)) == (time_t)-1 || secs < 0 ||
+	    secs > 253402300799LL) {
+		*why = "is outside years 1970-9999";
+		return -1;
+	}
+	if (back.tm_year != tm.tm_year || back.tm_mon != tm.tm_mon ||
+	    back.tm_mday != tm.tm_mday || back.tm_hour != tm.tm_hour ||
+	    back.tm_min != tm.tm_min || back.tm_sec != tm.tm_sec) {
+		*why = "is no real time (a day or hour out of range)";
+		return -1;
+	}
+	*t = (int64_t)secs * 1000;
+	return 0;
+}
+
+/*
+ * The record's own time from --time-field: RFC 3339, or epoch ms; or
+ * in --time-format.
+ */
+static int
+record_time(const struct json_member *m, const char *fmt, int64_t *t,
+    const char **why)
 {
 	char buf[64];
 	size_t n;
 	const char *errstr;
 
-	if (m->type == JS_NUMBER) {
+	if (m->type == JS_NUMBER && fmt == NULL) {
 		n = m->len < sizeof(buf) ? m->len : sizeof(buf) - 1;
 		memcpy(buf, m->val, n);
 		buf[n] = '\0';
@@ -540,17 +636,21 @@ record_time(const struct json_member *m, int64_t *t, const char **why)
 		return errstr ? -1 : 0;
 	}
 	if (m->type != JS_STRING) {
-		*why = m->type == JS_NONE ? "is missing" :
-		    "is not an RFC 3339 string";
+		*why = m->type == JS_NONE ? "is missing" : fmt != NULL ?
+		    "is not a string" : "is not an RFC 3339 string";
 		return -1;
 	}
 	if (m->len >= sizeof(buf)) {
-		*why = "is not an RFC 3339 timestamp";
+		*why = "is too long to be a time";
 		return -1;
 	}
 	n = m->escaped ? json_unescape(m->val, m->len, buf) : m->len;
 	if (!m->escaped)
 		memcpy(buf, m->val, n);
+	buf[n] = '\0';
+	if (fmt != NULL)
+		return n == strlen(buf) ? formatted_time(buf, fmt, t, why) :
+		    (*why = "holds a NUL", -1);
 	if (tel_rfc3339_parse(buf, n, t, why) == -1)
 		return -1;
 	if (*t < 0 || *t > 253402300799999LL) {
@@ -608,6 +708,8 @@ process_line(struct ctx *c, const struct ndjson_line *l)
 		return 0;
 	}
 	if (!l->too_long && control_parse(l->ptr, len, &ctl)) {
+		if (strcmp(ctl.kind, "error") == 0)
+			return handed_error(c, l, len);
 		if (ctl.flush)
 			seal_all(c);	/* "make it safe now" */
 		return hold(c, l->ptr, len);
@@ -630,7 +732,7 @@ process_line(struct ctx *c, const struct ndjson_line *l)
 		    "a record must be a JSON object");
 	t = now;
 	if (c->o.time_field != NULL &&
-	    record_time(&c->m[c->time_idx], &t, &why) == -1)
+	    record_time(&c->m[c->time_idx], c->o.time_format, &t, &why) == -1)
 		return error_record(c, l, now, "InvalidTimeField",
 		    "partitioning-failed", "time field \"%s\" %s",
 		    c->o.time_field, why);
@@ -816,6 +918,7 @@ main(int argc, char *argv[])
 	c.sp.threads = c.o.threads >= 0 ? c.o.threads : default_threads();
 	c.sp.name = c.o.name;
 	c.sp.max_line = c.o.max_line;
+	c.sp.plain = c.o.plain;
 	c.sp.out = &out;
 	setup_signals(&waitmask);
 	metrics_start(&c.metrics, table, sizeof(table) / sizeof(table[0]), 1);

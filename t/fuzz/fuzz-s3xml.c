@@ -1,9 +1,10 @@
 /*
- * Fuzz target: tel-s3-put's parsers of untrusted text.  S3 replies: the
- * element text stays within its bound, is NUL-terminated, and an input
- * without '&' comes back byte for byte.  Manifest lines: whatever parses
- * has a file and a valid key, and its result line is JSON that keeps
- * the input's members.
+ * Fuzz target: tel-s3-put's parsers of untrusted text.  S3 replies, as
+ * lib/xml.c reads them: the element text stays within its bound, is
+ * NUL-terminated, and an input without '&' comes back byte for byte;
+ * xml_dup finds the same elements, their text whole and begun by
+ * xml_text's.  Manifest lines: whatever parses has a file and a valid
+ * key, and its result line is JSON that keeps the input's members.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +17,23 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void
+check_dup(const char *p, size_t n, const char *tag, int found,
+    const char *out)
+{
+	char *dup;
+	int r = xml_dup(p, n, tag, &dup);
+
+	if (r == -1)
+		return;		/* out of memory */
+	if (r != found || (dup != NULL) != found)
+		abort();
+	if (dup != NULL && (strlen(dup) > n ||
+	    strncmp(dup, out, strlen(out)) != 0))
+		abort();
+	free(dup);
+}
+
+static void
 check_xml(const char *p, size_t n)
 {
 	static const char *const tags[] = { "Code", "Message", "RequestId",
@@ -23,11 +41,14 @@ check_xml(const char *p, size_t n)
 	char out[64];
 	const char *a;
 	size_t i, k;
+	int found;
 
 	(void)xml_is_error(p, n);
 	for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
 		memset(out, 'x', sizeof(out));
-		if (!xml_text(p, n, tags[i], out, sizeof(out))) {
+		found = xml_text(p, n, tags[i], out, sizeof(out));
+		check_dup(p, n, tags[i], found, out);
+		if (!found) {
 			if (out[0] != '\0')
 				abort();
 			continue;

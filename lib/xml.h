@@ -1,11 +1,11 @@
 /*
- * The little XML that S3 answers with: the text of a named element
- * (Code, Message, RequestId, UploadId, ETag), entities decoded.  Not an
- * XML parser: S3's replies are flat enough that the first element of a
- * name is the one meant.
+ * The little XML that S3 and STS answer with: the text of a named
+ * element (Code, Message, RequestId, UploadId, ETag; STS's Credentials),
+ * entities decoded.  Not an XML parser: the replies are flat enough that
+ * the first element of a name is the one meant.
  */
-#ifndef S3PUT_XML_H
-#define S3PUT_XML_H
+#ifndef TEL_XML_H
+#define TEL_XML_H
 
 #include <stddef.h>
 
@@ -15,6 +15,13 @@
  * if found, 0 if not (out is then "").
  */
 int	xml_text(const char *, size_t, const char *, char *, size_t);
+
+/*
+ * As xml_text, but the text is never cut: *out is malloc'd (the caller
+ * frees it), NULL if not found.  Returns 1 if found, 0 if not, -1 out
+ * of memory.
+ */
+int	xml_dup(const char *, size_t, const char *, char **);
 
 /*
  * The next <tag>...</tag> element at or after *off in p[0..n): its inner

@@ -1,4 +1,4 @@
-/* The text of S3 reply elements: see xml.h. */
+/* The text of S3 and STS reply elements: see xml.h. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,6 +153,22 @@ xml_text(const char *p, size_t n, const char *tag, char *out, size_t outsz)
 	if (!xml_next(p, n, tag, &off, &a, &len))
 		return 0;
 	decode(a, len, out, outsz);
+	return 1;
+}
+
+int
+xml_dup(const char *p, size_t n, const char *tag, char **out)
+{
+	const char *a;
+	size_t off = 0, len;
+
+	*out = NULL;
+	if (!xml_next(p, n, tag, &off, &a, &len))
+		return 0;
+	/* an entity is never shorter than its text: len + 1 holds it all */
+	if ((*out = malloc(len + 1)) == NULL)
+		return -1;
+	decode(a, len, *out, len + 1);
 	return 1;
 }
 
