@@ -18,6 +18,7 @@ test_expect_success '-V prints the version' '
 for bad in "-n abc" "-n -1" "-n 1000000000001" "-s x" "-r 0" "-r fast" \
     "-d 5s" "--corrupt 1.5" "--corrupt -0.1" "--schema bus" "--start yesterday" \
     "--start 2026-02-30T00:00:00Z" "--customers 0" "--titles 0" "--trucks 0" \
+    "--trucks 100000" "--anomalies 1.5" "--anomalies -0.1" "--anomalies x" \
     "-x" "extra"; do
 	test_expect_success "bad usage '$bad': exit 2, reason and usage on stderr" "
 		test_expect_code 2 tel-gen $bad >out 2>err &&
@@ -29,7 +30,16 @@ done
 
 test_expect_success 'the reason names the option and the value' '
 	test_expect_code 2 tel-gen -n 12x 2>err &&
-	test_grep "^tel-gen: -n 12x: invalid" err
+	test_grep "^tel-gen: -n 12x: invalid" err &&
+	test_expect_code 2 tel-gen --anomalies 2 2>err &&
+	test_grep "^tel-gen: --anomalies 2: " err
+'
+
+test_expect_success '--anomalies takes a fraction from 0 to 1' '
+	for a in 0 0.5 1 .03; do
+		tel-gen --schema truck -n 10 --anomalies $a >out &&
+		test_line_count = 10 out || return 1
+	done
 '
 
 for n in 0 1 7 1234 100000; do
@@ -52,7 +62,11 @@ test_expect_success 'same seed, options and start: byte-identical output' '
 	test_cmp a b &&
 	tel-gen --schema truck -n 5000 -s 42 --start $START >c &&
 	tel-gen --schema truck -n 5000 -s 42 --start $START >d &&
-	test_cmp c d
+	test_cmp c d &&
+	tel-gen --schema truck -n 5000 -s 42 --start $START --anomalies 0.2 >e &&
+	tel-gen --schema truck -n 5000 -s 42 --start $START --anomalies 0.2 >f &&
+	test_cmp e f &&
+	! cmp -s c e
 '
 
 test_expect_success 'the seed changes the stream' '

@@ -8,9 +8,9 @@ CHECK="$PYTHON $TEL_SRC/t/py/check_gen.py"
 test_expect_success 'the checker itself rejects broken streams' '
 	tel-gen -n 2000 -s 5 --start $START_MS >good &&
 	$CHECK viewer --start $START_MS <good >/dev/null &&
-	sed "5s/\"quality\":\"[0-9]*p\"/\"quality\":\"240p\"/" good >q &&
+	sed "5s/\"quality\":\"[A-Z]*\"/\"quality\":\"1080p\"/" good >q &&
 	test_must_fail $CHECK viewer <q >/dev/null 2>err &&
-	test_grep "quality 240p" err &&
+	test_grep "quality 1080p" err &&
 	sed "7s/\"position_seconds\":[0-9]*/\"position_seconds\":99999/" good >p &&
 	test_must_fail $CHECK viewer <p >/dev/null &&
 	sed "1d" good >nostart &&
@@ -45,6 +45,10 @@ test_expect_success 'device, country and event mixes are plausible' '
 		test $(share "d[\"event_type\"].get(\"$t\", 0) > 0") = True ||
 		return 1
 	done
+'
+
+test_expect_success 'quality labels are the ladder SD, HD, FHD, UHD, all in use' '
+	test $(share "\",\".join(sorted(d[\"quality\"]))") = FHD,HD,SD,UHD
 '
 
 test_expect_success 'title popularity is skewed, sessions are many' '

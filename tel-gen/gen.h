@@ -14,6 +14,7 @@
 struct gen_opts {
 	uint64_t	customers, titles, trucks;
 	uint64_t	sessions;	/* concurrent sessions (or trucks) */
+	double		anomalies;	/* share of truck records breaking a rule */
 };
 
 /* A model renders one event at time now (ms) into dst; returns its length. */

@@ -211,16 +211,16 @@ static const struct weighted console_ver[] = {
 	{ "3.8.0", 60 }, { "3.7.2", 30 }, { "3.6.9", 10 },
 };
 
-/* conn_weight: ethernet, wifi, 4G, 5G.  max_quality: 4 = 2160p, 3 = 1080p. */
+/* conn_weight: ethernet, wifi, 4G, 5G.  max_quality: 3 = UHD, 2 = FHD. */
 #define DEVICE(t, w, os, ver, e, wi, g4, g5, q)	\
 	{ t, w, os, N(os), ver, N(ver), { e, wi, g4, g5 }, q }
 const struct device devices[] = {
-	DEVICE("smart_tv", 30, tv_os, tv_ver, 38, 62, 0, 0, 4),
-	DEVICE("mobile", 28, mobile_os, app_ver, 0, 45, 35, 20, 3),
-	DEVICE("tablet", 9, tablet_os, app_ver, 0, 90, 6, 4, 3),
-	DEVICE("desktop", 14, desktop_os, web_ver, 40, 60, 0, 0, 4),
-	DEVICE("streaming_stick", 12, stick_os, tv_ver, 10, 90, 0, 0, 4),
-	DEVICE("game_console", 7, console_os, console_ver, 55, 45, 0, 0, 4),
+	DEVICE("smart_tv", 30, tv_os, tv_ver, 38, 62, 0, 0, 3),
+	DEVICE("mobile", 28, mobile_os, app_ver, 0, 45, 35, 20, 2),
+	DEVICE("tablet", 9, tablet_os, app_ver, 0, 90, 6, 4, 2),
+	DEVICE("desktop", 14, desktop_os, web_ver, 40, 60, 0, 0, 3),
+	DEVICE("streaming_stick", 12, stick_os, tv_ver, 10, 90, 0, 0, 3),
+	DEVICE("game_console", 7, console_os, console_ver, 55, 45, 0, 0, 3),
 };
 const unsigned ndevices = N(devices);
 
@@ -234,11 +234,14 @@ const struct weighted cdns[] = {
 };
 const unsigned ncdns = N(cdns);
 
-const char *const quality_names[NQUALITY] = {
-	"360p", "480p", "720p", "1080p", "2160p",
-};
+/*
+ * The label ladder: SD covers the old 360p and 480p renditions, HD 720p,
+ * FHD 1080p, UHD 2160p.  One label is one rendition, so a quality_change
+ * always changes the label.
+ */
+const char *const quality_names[NQUALITY] = { "SD", "HD", "FHD", "UHD" };
 /* Lowest bandwidth, in tenths of Mbit/s, at which each rendition plays. */
-const unsigned quality_min_tenths[NQUALITY] = { 0, 25, 50, 80, 250 };
+const unsigned quality_min_tenths[NQUALITY] = { 0, 50, 80, 250 };
 
 const char *const play_errors[] = {
 	"DECODER_ERROR", "DRM_LICENSE_EXPIRED", "MANIFEST_PARSE_ERROR",

@@ -43,7 +43,7 @@ extern const unsigned		conn_median_tenths[CONN_N];
 extern const struct weighted	cdns[];
 extern const unsigned		ncdns;
 
-#define NQUALITY	5
+#define NQUALITY	4
 extern const char *const	quality_names[NQUALITY];
 extern const unsigned		quality_min_tenths[NQUALITY];
 

@@ -75,7 +75,8 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: tel-gen [-hVv] [-d duration] [-n count] [-r rate] [-s seed]\n"
-	    "               [--corrupt fraction] [--customers n] [--metrics file]\n"
+	    "               [--anomalies fraction] [--corrupt fraction]\n"
+	    "               [--customers n] [--metrics file]\n"
 	    "               [--metrics-interval duration] [--schema viewer|truck]\n"
 	    "               [--sessions n] [--start time] [--titles n] [--trucks n]\n");
 }
@@ -100,10 +101,11 @@ time_arg(const char *arg)
 	return ms;
 }
 
-enum { OPT_CORRUPT = 256, OPT_CUSTOMERS, OPT_SCHEMA, OPT_SESSIONS,
-    OPT_START, OPT_TITLES, OPT_TRUCKS };
+enum { OPT_ANOMALIES = 256, OPT_CORRUPT, OPT_CUSTOMERS, OPT_SCHEMA,
+    OPT_SESSIONS, OPT_START, OPT_TITLES, OPT_TRUCKS };
 
 static const struct option longopts[] = {
+	{ "anomalies", required_argument, NULL, OPT_ANOMALIES },
 	{ "count", required_argument, NULL, 'n' },
 	{ "corrupt", required_argument, NULL, OPT_CORRUPT },
 	{ "customers", required_argument, NULL, OPT_CUSTOMERS },
@@ -158,6 +160,10 @@ parse_args(int argc, char *argv[], struct config *c)
 		case METRICS_OPT_FILE:
 		case METRICS_OPT_INTERVAL:
 			metrics_getopt(&c->metrics, ch, optarg, usage);
+			break;
+		case OPT_ANOMALIES:
+			c->opts.anomalies = tel_real_option("--anomalies",
+			    optarg, 0, 1, usage);
 			break;
 		case OPT_CORRUPT:
 			c->corrupt = tel_real_option("--corrupt", optarg, 0, 1,
@@ -358,8 +364,9 @@ cut_short(const struct config *c)
 int
 main(int argc, char *argv[])
 {
-	struct config c = { .model = &viewer_model, .opts = { 100000, 5000,
-	    50, 0 } };
+	struct config c = { .model = &viewer_model, .opts = {
+	    .customers = 100000, .titles = 5000, .trucks = 50, .sessions = 0,
+	    .anomalies = 0.03 } };
 	struct stats st = { 0, 0 };
 	struct ndjson_writer w;
 	sigset_t waitmask;

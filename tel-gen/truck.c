@@ -1,9 +1,11 @@
 /*
- * The truck model: a fleet reporting sensor readings in turn, for the
- * truck ETL design.  Each truck drives, burns fuel and wears; now and
- * then a fault (tyre leak, overheating, oil loss, weak battery, brake
- * drag, shaking) develops until the truck is repaired.  health_status is
- * computed from the readings as rendered, by the table in tel-gen(1).
+ * The truck model: a fleet reporting sensor readings in turn, in the
+ * record of the truck-fleet pipeline.  Each truck drives, burns fuel and
+ * wears; now and then a fault (tyre leak, overheating, oil loss, weak
+ * battery, brake drag, shaking) develops until the truck is repaired.
+ * Faults stay inside the pipeline's validation ranges: only anomalies
+ * (failing sensors, --anomalies) break them.  health_status is computed
+ * from the readings as rendered, by the table in tel-gen(1).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -13,19 +15,33 @@
 enum fault { OK, TIRE_LEAK, OVERHEAT, OIL_LOSS, BATTERY, BRAKE_DRAG,
     SHAKING, NFAULT };
 
+/* Sensor failures that break a validation rule, see glitch(). */
+enum anomaly { NO_ANOMALY, FLAT, HOT, SPEED_GLITCH, STUCK_ZERO, NANOMALY };
+
+#define ANOMALY_LEN	12	/* mean records an anomaly lasts */
+
 struct truck {
 	int64_t		last;
 	double		tire[4], engine, brake, trans, coolant, ambient, oil;
 	double		fuel, battery, speed, target, miles, vib, lat, lon, heading;
 	int		fault, fault_tire;
 	double		severity;	/* grows while the fault is unrepaired */
+	int		anomaly, anomaly_at, anomaly_age;
 };
 
 struct fleet {
 	struct truck	*t;
 	uint64_t	 n, next;
 	struct ts_cache	 ts;
+	/* own stream, so anomalies change no other reading of a seed */
+	struct tel_prng	 arng;
+	double		 a_start, a_end;	/* per-record chances */
 };
+
+/* The readings, in the record's order. */
+enum { TIRE_FL, TIRE_FR, TIRE_RL, TIRE_RR, ENGINE, OIL, FUEL, BRAKE, TRANS,
+    BATT, COOLANT, SPEED, RPM, MILES, AMBIENT, VIB, CONSUMPTION, LAT, LON,
+    NREADING };
 
 /* Thresholds on rounded readings: outside warn -> WARNING, urgent -> URGENT. */
 struct limit {
@@ -34,16 +50,46 @@ struct limit {
 
 #define NONE_LO	(-1e300)
 #define NONE_HI	(1e300)
-static const struct limit lim_tire = { 95, 115, 85, 125 };
-static const struct limit lim_engine = { NONE_LO, 220, NONE_LO, 235 };
-static const struct limit lim_coolant = { NONE_LO, 215, NONE_LO, 230 };
-static const struct limit lim_trans = { NONE_LO, 200, NONE_LO, 225 };
-static const struct limit lim_brake = { NONE_LO, 400, NONE_LO, 550 };
+static const struct limit lim_tire = { 30, 34, 29, 35 };
+static const struct limit lim_engine = { 75, 108, 70, 115 };
+static const struct limit lim_speed = { NONE_LO, 108, 0, 120 };
 static const struct limit lim_oil = { 25, NONE_HI, 15, NONE_HI };
 static const struct limit lim_fuel = { 15, NONE_HI, 5, NONE_HI };
-static const struct limit lim_battery = { 12.4, 14.8, 11.8, 15.2 };
-static const struct limit lim_vib = { NONE_LO, 4.0, NONE_LO, 7.0 };
+static const struct limit lim_brake = { NONE_LO, 150, NONE_LO, 250 };
+static const struct limit lim_trans = { NONE_LO, 95, NONE_LO, 105 };
+static const struct limit lim_battery = { 12.2, 14.8, 11.8, 15.2 };
+static const struct limit lim_coolant = { NONE_LO, 105, NONE_LO, 112 };
 static const struct limit lim_miles = { NONE_LO, 25000, NONE_LO, 30000 };
+static const struct limit lim_vib = { NONE_LO, 1.5, NONE_LO, 3.0 };
+
+#define KEY(s)	",\"" s "\":", sizeof(",\"" s "\":") - 1
+static const struct {
+	const char		*key;	/* ,"name": */
+	size_t			 len;
+	int			 dec;
+	const struct limit	*lim;
+} fields[NREADING] = {
+	{ KEY("tire_pressure_fl"), 1, &lim_tire },
+	{ KEY("tire_pressure_fr"), 1, &lim_tire },
+	{ KEY("tire_pressure_rl"), 1, &lim_tire },
+	{ KEY("tire_pressure_rr"), 1, &lim_tire },
+	{ KEY("engine_temp"), 1, &lim_engine },
+	{ KEY("oil_pressure"), 1, &lim_oil },
+	{ KEY("fuel_level"), 1, &lim_fuel },
+	{ KEY("brake_temp"), 1, &lim_brake },
+	{ KEY("transmission_temp"), 1, &lim_trans },
+	{ KEY("battery_voltage"), 1, &lim_battery },
+	{ KEY("coolant_temp"), 1, &lim_coolant },
+	{ KEY("speed"), 1, &lim_speed },
+	{ KEY("engine_rpm"), 0, NULL },
+	{ KEY("miles_since_maintenance"), 0, &lim_miles },
+	{ KEY("ambient_temp"), 1, NULL },
+	{ KEY("vibration_level"), 1, &lim_vib },
+	{ KEY("fuel_consumption_rate"), 1, NULL },
+	{ KEY("latitude"), 6, NULL },
+	{ KEY("longitude"), 6, NULL },
+};
+#undef KEY
 
 static int
 level(double v, const struct limit *l)
@@ -61,7 +107,7 @@ clampd(double v, double lo, double hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-static const double pow10[] = { 1, 10, 100, 1000, 10000, 100000 };
+static const double pow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000 };
 
 /* Rounds to dec decimals, as the value will be rendered. */
 static int64_t
@@ -76,19 +122,20 @@ truck_new(struct truck *t, struct tel_prng *rng)
 	int i;
 
 	for (i = 0; i < 4; i++)
-		t->tire[i] = 103 + 4 * tel_prng_normal(rng) / 2;
-	t->ambient = 20 + tel_prng_double(rng) * 70;
-	t->engine = 195;
-	t->coolant = 190;
-	t->trans = 170;
-	t->brake = 180;
+		t->tire[i] = 31.5 + 0.4 * tel_prng_normal(rng);
+	t->ambient = -5 + tel_prng_double(rng) * 35;
+	t->engine = 95;
+	t->coolant = 89;
+	t->trans = 82;
+	t->brake = 80;
 	t->oil = 45;
-	t->fuel = 30 + tel_prng_double(rng) * 70;
-	t->battery = 13.9;
+	/* a few start due to refuel or for service, as in any fleet */
+	t->fuel = 3 + tel_prng_double(rng) * 97;
+	t->battery = 13.8;
 	t->target = 55 + tel_prng_double(rng) * 15;
 	t->speed = t->target;
-	t->miles = (double)tel_prng_below(rng, 24000);
-	t->vib = 1.2;
+	t->miles = (double)tel_prng_below(rng, 29500);
+	t->vib = 0.5;
 	t->lat = 30 + tel_prng_double(rng) * 16;
 	t->lon = -120 + tel_prng_double(rng) * 45;
 	t->heading = tel_prng_double(rng) * 6.283185307179586;
@@ -145,98 +192,165 @@ wear(struct truck *t, struct tel_prng *rng)
 		t->miles = 0;
 }
 
+/*
+ * The true state of the truck.  Tyres, engine and speed are clamped
+ * inside the validation ranges (28-35, 70-120, 0-120): a fault at its
+ * worst is URGENT, but only a failing sensor breaks a rule.
+ */
 static void
 sense(struct truck *t, struct tel_prng *rng, double hours)
 {
 	double load = t->speed / 70, f = t->severity;
 	int i;
 
-	for (i = 0; i < 4; i++)
-		t->tire[i] = clampd(t->tire[i] + 0.3 * tel_prng_normal(rng) +
-		    (103 - t->tire[i]) * 0.1, 70, 140);
+	for (i = 0; i < 4; i++)		/* hot tyres run a little harder */
+		t->tire[i] = clampd(t->tire[i] + 0.1 * tel_prng_normal(rng) +
+		    (31.5 + load - t->tire[i]) * 0.1, 28.1, 34.9);
 	if (t->fault == TIRE_LEAK)
-		t->tire[t->fault_tire] = 103 - 1.2 * f;
-	t->ambient = clampd(t->ambient + 0.5 * tel_prng_normal(rng), -20, 115);
-	t->engine = 190 + 15 * load + 0.05 * t->ambient +
-	    2 * tel_prng_normal(rng) + (t->fault == OVERHEAT ? 2 * f : 0);
+		t->tire[t->fault_tire] = clampd(31.5 - 0.15 * f, 28.1, 34.9);
+	/* the weather drifts with time, not with how often a truck reports */
+	t->ambient = clampd(t->ambient + 2 * sqrt(hours) *
+	    tel_prng_normal(rng), -30, 50);
+	t->engine = clampd(88 + 8 * load + 0.1 * t->ambient +
+	    1.2 * tel_prng_normal(rng) + (t->fault == OVERHEAT ? 0.9 * f : 0),
+	    72, 119);
 	t->coolant = t->engine - 6 + tel_prng_normal(rng);
-	t->trans = 160 + 30 * load + 2 * tel_prng_normal(rng);
-	t->brake = 150 + 120 * tel_prng_double(rng) * (t->target < t->speed) +
-	    30 * load + (t->fault == BRAKE_DRAG ? 16 * f : 0);
-	t->oil = 30 + 25 * load + 2 * tel_prng_normal(rng) -
-	    (t->fault == OIL_LOSS ? 1.4 * f : 0);
-	t->battery = 13.9 + 0.15 * tel_prng_normal(rng) -
-	    (t->fault == BATTERY ? 0.09 * f : 0);
-	t->vib = 0.8 + 1.5 * load + 0.2 * tel_prng_double(rng) +
-	    (t->fault == SHAKING ? 0.3 * f : 0);
+	t->trans = 70 + 15 * load + 1.5 * tel_prng_normal(rng);
+	t->brake = clampd(60 + 60 * tel_prng_double(rng) *
+	    (t->target < t->speed) + 20 * load +
+	    (t->fault == BRAKE_DRAG ? 7 * f : 0), 0, 400);
+	t->oil = clampd(30 + 25 * load + 2 * tel_prng_normal(rng) -
+	    (t->fault == OIL_LOSS ? 1.4 * f : 0), 0, 90);
+	t->battery = clampd(13.5 + 0.4 * load + 0.15 * tel_prng_normal(rng) -
+	    (t->fault == BATTERY ? 0.08 * f : 0), 10, 16);
+	t->vib = clampd(0.2 + 0.4 * load + 0.1 * tel_prng_double(rng) +
+	    (t->fault == SHAKING ? 0.12 * f : 0), 0, 10);
 	t->fuel = clampd(t->fuel - (1 + 6 * load) * hours / 1.5, 0, 100);
-	t->oil = clampd(t->oil, 0, 90);
-	t->battery = clampd(t->battery, 10, 16);
 }
 
-static int
-rendered_level(int worst, double v, int dec, const struct limit *l)
+/* The readings as the sensors report them, before any anomaly. */
+static void
+read_out(const struct truck *t, double *v)
 {
-	int lv;
+	int i;
 
-	if (l == NULL)
-		return worst;
-	lv = level((double)scaled(v, dec) / pow10[dec], l);
-	return lv > worst ? lv : worst;
+	for (i = 0; i < 4; i++)
+		v[TIRE_FL + i] = t->tire[i];
+	v[ENGINE] = t->engine;
+	v[OIL] = t->oil;
+	v[FUEL] = t->fuel;
+	v[BRAKE] = t->brake;
+	v[TRANS] = t->trans;
+	v[BATT] = t->battery;
+	v[COOLANT] = t->coolant;
+	v[SPEED] = t->speed;
+	v[RPM] = t->speed > 0 ? 650 + t->speed * 19 : 600;
+	v[MILES] = t->miles;
+	v[AMBIENT] = t->ambient;
+	v[VIB] = t->vib;
+	v[CONSUMPTION] = t->speed > 0 ? 1.2 + t->speed * 0.09 : 0.8;
+	v[LAT] = t->lat;
+	v[LON] = t->lon;
+}
+
+/*
+ * Chances per record that an anomaly starts (a) and ends (b), such that
+ * a truck is in one a fraction rate of its records, a / (a + b), and an
+ * anomaly lasts ANOMALY_LEN records on average where the rate allows.
+ */
+static void
+anomaly_chances(struct fleet *fl, double rate)
+{
+	if (rate <= 0.5) {
+		fl->a_end = 1.0 / ANOMALY_LEN;
+		fl->a_start = rate / (1 - rate) * fl->a_end;
+	} else {
+		fl->a_start = 1.0 / ANOMALY_LEN;
+		fl->a_end = (1 - rate) / rate * fl->a_start;
+	}
+}
+
+static void
+anomaly_begin(struct fleet *fl, struct truck *t)
+{
+	t->anomaly = 1 + (int)tel_prng_below(&fl->arng, NANOMALY - 1);
+	/* which tyre, or for a stuck sensor 4: the engine's */
+	t->anomaly_at = (int)tel_prng_below(&fl->arng,
+	    t->anomaly == STUCK_ZERO ? 5 : 4);
+	t->anomaly_age = 0;
+}
+
+/* Advances the truck's anomaly by one record: begins, goes on or ends. */
+static void
+anomaly_step(struct fleet *fl, struct truck *t)
+{
+	if (t->anomaly == NO_ANOMALY) {
+		if (tel_prng_chance(&fl->arng, fl->a_start))
+			anomaly_begin(fl, t);
+	} else if (tel_prng_chance(&fl->arng, fl->a_end))
+		t->anomaly = NO_ANOMALY;
+	else
+		t->anomaly_age++;
+}
+
+/* A failing sensor: every reading it makes breaks a validation rule. */
+static void
+glitch(struct fleet *fl, const struct truck *t, double *v)
+{
+	double u = tel_prng_double(&fl->arng), k = t->anomaly_age;
+
+	switch (t->anomaly) {
+	case FLAT:		/* a tyre losing pressure */
+		v[TIRE_FL + t->anomaly_at] = clampd(27.8 - 1.2 * k -
+		    0.3 * u, 0, 27.8);
+		break;
+	case HOT:		/* overheating past the limit */
+		v[ENGINE] = clampd(121 + 1.5 * k + u, 121, 160);
+		v[COOLANT] = v[ENGINE] - 6;
+		break;
+	case SPEED_GLITCH:	/* spikes and negative readings */
+		v[SPEED] = tel_prng_chance(&fl->arng, 0.5) ? 121 + 130 * u :
+		    -0.5 - 40 * u;
+		break;
+	case STUCK_ZERO:	/* a tyre or the engine sensor reads 0 */
+		v[t->anomaly_at == 4 ? ENGINE : TIRE_FL + t->anomaly_at] = 0;
+		break;
+	}
+}
+
+/* "YYYY-MM-DD HH:MM:SS", UTC, as the pipeline's records have it. */
+static char *
+put_time(char *p, struct ts_cache *c, int64_t ms)
+{
+	char rfc[TEL_RFC3339_LEN];
+
+	put_ts(rfc, c, ms);
+	memcpy(p, rfc, 19);
+	p[10] = ' ';
+	return p + 19;
 }
 
 static char *
-put_reading(char *p, const char *name, double v, int dec,
-    const struct limit *l, int *worst)
-{
-	*p++ = ',';
-	*p++ = '"';
-	p = put_str(p, name);
-	*p++ = '"';
-	*p++ = ':';
-	p = put_fixed(p, scaled(v, dec), dec);
-	*worst = rendered_level(*worst, v, dec, l);
-	return p;
-}
-
-static char *
-render(char *p, struct fleet *fl, uint64_t id, const struct truck *t,
-    int64_t now)
+render(char *p, struct fleet *fl, uint64_t id, const double *v, int64_t now)
 {
 	static const char *const status[] = { "NORMAL", "WARNING", "URGENT" };
-	static const char *const tires[] = { "tire_pressure_fl_psi",
-	    "tire_pressure_fr_psi", "tire_pressure_rl_psi",
-	    "tire_pressure_rr_psi" };
-	int worst = 0, i;
-	double rpm = t->speed > 0 ? 650 + t->speed * 19 : 600;
+	int worst = 0, lv, i;
+	int64_t x;
 
 	p = PUT_LIT(p, "{\"truck_id\":\"TRUCK_");
-	p = put_u64_pad(p, id, 5);
+	p = put_u64_pad(p, id, 3);
 	p = PUT_LIT(p, "\",\"timestamp\":\"");
-	p = put_ts(p, &fl->ts, now);
+	p = put_time(p, &fl->ts, now);
 	*p++ = '"';
-	for (i = 0; i < 4; i++)
-		p = put_reading(p, tires[i], t->tire[i], 1, &lim_tire, &worst);
-	p = put_reading(p, "engine_temp_f", t->engine, 1, &lim_engine, &worst);
-	p = put_reading(p, "brake_temp_f", t->brake, 1, &lim_brake, &worst);
-	p = put_reading(p, "transmission_temp_f", t->trans, 1, &lim_trans,
-	    &worst);
-	p = put_reading(p, "coolant_temp_f", t->coolant, 1, &lim_coolant,
-	    &worst);
-	p = put_reading(p, "ambient_temp_f", t->ambient, 1, NULL, &worst);
-	p = put_reading(p, "oil_pressure_psi", t->oil, 1, &lim_oil, &worst);
-	p = put_reading(p, "fuel_level_pct", t->fuel, 1, &lim_fuel, &worst);
-	p = put_reading(p, "battery_voltage", t->battery, 2, &lim_battery,
-	    &worst);
-	p = put_reading(p, "speed_mph", t->speed, 1, NULL, &worst);
-	p = put_reading(p, "engine_rpm", rpm, 0, NULL, &worst);
-	p = put_reading(p, "miles_since_maintenance", t->miles, 0, &lim_miles,
-	    &worst);
-	p = put_reading(p, "vibration_level", t->vib, 2, &lim_vib, &worst);
-	p = put_reading(p, "fuel_consumption_gph",
-	    t->speed > 0 ? 1.2 + t->speed * 0.09 : 0.8, 2, NULL, &worst);
-	p = put_reading(p, "latitude", t->lat, 5, NULL, &worst);
-	p = put_reading(p, "longitude", t->lon, 5, NULL, &worst);
+	for (i = 0; i < NREADING; i++) {
+		x = scaled(v[i], fields[i].dec);
+		p = put_mem(p, fields[i].key, fields[i].len);
+		p = put_fixed(p, x, fields[i].dec);
+		if (fields[i].lim == NULL)
+			continue;
+		lv = level((double)x / pow10[fields[i].dec], fields[i].lim);
+		worst = lv > worst ? lv : worst;
+	}
 	p = PUT_LIT(p, ",\"health_status\":\"");
 	p = put_str(p, status[worst]);
 	*p++ = '"';
@@ -251,13 +365,18 @@ truck_event(void *arg, struct tel_prng *rng, int64_t now, char *dst)
 	uint64_t id = fl->next;
 	struct truck *t = &fl->t[id];
 	double hours = t->last ? (double)(now - t->last) / 3.6e6 : 0;
+	double v[NREADING];
 
 	fl->next = (fl->next + 1) % fl->n;
 	drive(t, rng, hours);
 	wear(t, rng);
 	sense(t, rng, hours);
 	t->last = now;
-	return (size_t)(render(dst, fl, id + 1, t, now) - dst);
+	read_out(t, v);
+	anomaly_step(fl, t);
+	if (t->anomaly != NO_ANOMALY)
+		glitch(fl, t, v);
+	return (size_t)(render(dst, fl, id + 1, v, now) - dst);
 }
 
 static void
@@ -285,8 +404,17 @@ truck_init(const struct gen_opts *opts, struct tel_prng *rng, int64_t t0)
 		free(fl);
 		return NULL;
 	}
-	for (i = 0; i < fl->n; i++)
+	tel_prng_seed(&fl->arng, tel_prng_next(rng));
+	anomaly_chances(fl, opts->anomalies);
+	for (i = 0; i < fl->n; i++) {
 		truck_new(&fl->t[i], rng);
+		/* start as the run would go on: a share rate already failing */
+		if (tel_prng_chance(&fl->arng, opts->anomalies)) {
+			anomaly_begin(fl, &fl->t[i]);
+			fl->t[i].anomaly_age = (int)tel_prng_below(&fl->arng,
+			    ANOMALY_LEN);
+		}
+	}
 	return fl;
 }
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Independent checker for tel-gen output (an oracle for t1*.t).
+"""Independent checker for tel-gen viewer output (an oracle for t1*.t).
 
 Reads NDJSON on stdin, parses every line with Python's strict json and
 UTF-8 decoders, checks the documented schema and the invariants of the
 simulation, prints a JSON summary of distributions on stdout, and exits 1
-with the reasons on stderr if anything is off.
+with the reasons on stderr if anything is off.  The truck schema has its
+own checker, check_truck.py.
 
-usage: check_gen.py viewer|truck [--start MS] [--corrupt]
+usage: check_gen.py viewer [--start MS] [--corrupt]
   --start MS   events must fall in the 5 minutes before MS
   --corrupt    unparsable lines are counted, not errors
 """
@@ -80,9 +81,9 @@ DEVICE_OS = {
     "streaming_stick": {"Roku OS", "Fire OS", "Google TV", "tvOS"},
     "game_console": {"PlayStation", "Xbox"},
 }
-DEVICE_MAXQ = {"mobile": "1080p", "tablet": "1080p"}
-LADDER = [("2160p", 25.0), ("1080p", 8.0), ("720p", 5.0), ("480p", 2.5), ("360p", 0.0)]
-ORDER = ["360p", "480p", "720p", "1080p", "2160p"]
+DEVICE_MAXQ = {"mobile": "FHD", "tablet": "FHD"}
+LADDER = [("UHD", 25.0), ("FHD", 8.0), ("HD", 5.0), ("SD", 0.0)]
+ORDER = ["SD", "HD", "FHD", "UHD"]
 PLAYING_NEXT = {"heartbeat", "pause", "seek", "buffer_start", "quality_change",
                 "error", "stop", "complete"}
 NEXT = {
@@ -101,7 +102,7 @@ def expected_quality(bw, device):
     for q, floor in LADDER:
         if bw >= floor:
             break
-    cap = DEVICE_MAXQ.get(device, "2160p")
+    cap = DEVICE_MAXQ.get(device, "UHD")
     return q if ORDER.index(q) <= ORDER.index(cap) else cap
 
 
@@ -178,6 +179,9 @@ def check_session(ev, n, t, st):
         return
     if ev["event_type"] not in NEXT[pev["event_type"]]:
         fail("line %d: %s after %s" % (n, ev["event_type"], pev["event_type"]))
+    if (ev["quality"] != pev["quality"]) != (ev["event_type"] == "quality_change"):
+        fail("line %d: quality %s -> %s on %s" % (n, pev["quality"], ev["quality"],
+                                                  ev["event_type"]))
     dt = (t - pt) / 1000.0
     dpos = ev["position_seconds"] - pev["position_seconds"]
     dwatch = ev["watch_duration_seconds"] - pev["watch_duration_seconds"]
@@ -190,73 +194,11 @@ def check_session(ev, n, t, st):
         fail("line %d: position moved %d while %s" % (n, dpos, pev["event_type"]))
 
 
-TRUCK_FIELDS = ["truck_id", "timestamp", "tire_pressure_fl_psi",
-                "tire_pressure_fr_psi", "tire_pressure_rl_psi",
-                "tire_pressure_rr_psi", "engine_temp_f", "brake_temp_f",
-                "transmission_temp_f", "coolant_temp_f", "ambient_temp_f",
-                "oil_pressure_psi", "fuel_level_pct", "battery_voltage",
-                "speed_mph", "engine_rpm", "miles_since_maintenance",
-                "vibration_level", "fuel_consumption_gph", "latitude",
-                "longitude", "health_status"]
-# The table in tel-gen(1): (warn_lo, warn_hi, urgent_lo, urgent_hi).
-INF = float("inf")
-LIMITS = {
-    "tire_pressure_fl_psi": (95, 115, 85, 125),
-    "tire_pressure_fr_psi": (95, 115, 85, 125),
-    "tire_pressure_rl_psi": (95, 115, 85, 125),
-    "tire_pressure_rr_psi": (95, 115, 85, 125),
-    "engine_temp_f": (-INF, 220, -INF, 235),
-    "coolant_temp_f": (-INF, 215, -INF, 230),
-    "transmission_temp_f": (-INF, 200, -INF, 225),
-    "brake_temp_f": (-INF, 400, -INF, 550),
-    "oil_pressure_psi": (25, INF, 15, INF),
-    "fuel_level_pct": (15, INF, 5, INF),
-    "battery_voltage": (12.4, 14.8, 11.8, 15.2),
-    "vibration_level": (-INF, 4.0, -INF, 7.0),
-    "miles_since_maintenance": (-INF, 25000, -INF, 30000),
-}
-RANGES = {
-    "ambient_temp_f": (-20, 115), "fuel_level_pct": (0, 100),
-    "speed_mph": (0, 80), "engine_rpm": (600, 2200),
-    "latitude": (25, 49), "longitude": (-124, -67),
-    "battery_voltage": (10, 16), "oil_pressure_psi": (0, 90),
-}
-
-
-def check_truck(ev, n, st):
-    if list(ev) != TRUCK_FIELDS:
-        return fail("line %d: fields %s" % (n, list(ev)))
-    if not re.fullmatch(r"TRUCK_\d{5}", ev["truck_id"]):
-        fail("line %d: truck_id %r" % (n, ev["truck_id"]))
-    t = ts_ms(ev["timestamp"])
-    worst = 0
-    for k in TRUCK_FIELDS[2:-1]:
-        v = ev[k]
-        if not isinstance(v, (int, float)) or isinstance(v, bool):
-            fail("line %d: %s is %r" % (n, k, v))
-            continue
-        lo, hi = RANGES.get(k, (-INF, INF))
-        if not lo <= v <= hi:
-            fail("line %d: %s = %s outside %s..%s" % (n, k, v, lo, hi))
-        if k in LIMITS:
-            wl, wh, ul, uh = LIMITS[k]
-            lv = 2 if (v < ul or v > uh) else 1 if (v < wl or v > wh) else 0
-            worst = max(worst, lv)
-            st["level"][k][lv] += 1
-    want = ["NORMAL", "WARNING", "URGENT"][worst]
-    if ev["health_status"] != want:
-        fail("line %d: health_status %s, readings say %s" % (n, ev["health_status"], want))
-    st["status"][ev["health_status"]] += 1
-    prev = st["trucks"].get(ev["truck_id"])
-    if prev is not None and t < prev:
-        fail("line %d: %s went back in time" % (n, ev["truck_id"]))
-    st["trucks"][ev["truck_id"]] = t
-    return t
-
-
 def main():
     args = sys.argv[1:]
-    schema = args.pop(0)
+    schema = args.pop(0) if args else ""
+    if schema != "viewer":
+        sys.exit("check_gen.py: viewer only (check_truck.py checks trucks)")
     start = None
     corrupt_ok = False
     while args:
@@ -269,10 +211,8 @@ def main():
             sys.exit("check_gen.py: unknown argument " + a)
     zones = zone_countries()
     st = {
-        "ids": set(), "sessions": {}, "transitions": 0, "trucks": {},
-        "title": collections.Counter(), "status": collections.Counter(),
-        "level": collections.defaultdict(collections.Counter),
-        "corrupt_ok": corrupt_ok,
+        "ids": set(), "sessions": {}, "transitions": 0,
+        "title": collections.Counter(), "corrupt_ok": corrupt_ok,
     }
     for k in ("device_type", "country", "event_type", "connection", "quality", "cdn"):
         st[k] = collections.Counter()
@@ -293,7 +233,7 @@ def main():
                 fail("line %d: not JSON: %r" % (n, raw[:80]))
             continue
         try:
-            t = check_viewer(ev, n, st, zones) if schema == "viewer" else check_truck(ev, n, st)
+            t = check_viewer(ev, n, st, zones)
         except (ValueError, zoneinfo.ZoneInfoNotFoundError) as e:
             fail("line %d: %s" % (n, e))
             continue
@@ -306,20 +246,16 @@ def main():
             fail("line %d: %s outside the window" % (n, t))
     valid = lines - bad
     out = {"lines": lines, "unparsable": bad, "valid": valid}
-    if schema == "viewer":
-        if len(st["ids"]) != valid:
-            fail("%d duplicate event_id" % (valid - len(st["ids"])))
-        out["sessions"] = len(st["sessions"])
-        out["transitions"] = st["transitions"]
-        for k in ("device_type", "country", "event_type", "connection", "quality", "cdn"):
-            out[k] = {a: round(b / max(valid, 1), 4) for a, b in st[k].most_common()}
-        top = st["title"].most_common()
-        k = max(1, len(top) // 100)
-        out["titles"] = len(top)
-        out["top1pct_title_share"] = round(sum(c for _, c in top[:k]) / max(valid, 1), 4)
-    else:
-        out["trucks"] = len(st["trucks"])
-        out["status"] = dict(st["status"])
+    if len(st["ids"]) != valid:
+        fail("%d duplicate event_id" % (valid - len(st["ids"])))
+    out["sessions"] = len(st["sessions"])
+    out["transitions"] = st["transitions"]
+    for k in ("device_type", "country", "event_type", "connection", "quality", "cdn"):
+        out[k] = {a: round(b / max(valid, 1), 4) for a, b in st[k].most_common()}
+    top = st["title"].most_common()
+    k = max(1, len(top) // 100)
+    out["titles"] = len(top)
+    out["top1pct_title_share"] = round(sum(c for _, c in top[:k]) / max(valid, 1), 4)
     json.dump(out, sys.stdout, sort_keys=True)
     print()
     for e in errors:
