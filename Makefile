@@ -109,7 +109,8 @@ fuzz-gzip_LIBS = $(libs_deflate) $(libs_zlib)
 fuzz-creds_LIBS = $(libs_curl) $(libs_openssl)
 fuzz-prefix_OBJ = $(B)/obj/tel-batch/prefix.o
 fuzz-meta_OBJ = $(B)/obj/tel-batch/meta.o $(B)/obj/tel-batch/prefix.o
-fuzz-schema_OBJ = $(B)/obj/tel-check/schema.o $(B)/obj/tel-check/validate.o
+fuzz-schema_OBJ = $(B)/obj/tel-check/schema.o $(B)/obj/tel-check/validate.o \
+		$(B)/obj/tel-check/fast.o
 fuzz-schema_LIBS = $(libs_jansson)
 fuzz-validate_OBJ = $(fuzz-schema_OBJ)
 fuzz-validate_LIBS = $(libs_jansson)
@@ -186,6 +187,7 @@ fuzz:
 		    -fsanitize=fuzzer,address,undefined \
 		    -o build/fuzz/$$n $$f $(LIB_SRC) tel-batch/prefix.c \
 		    tel-batch/meta.c tel-check/schema.c tel-check/validate.c \
+		    tel-check/fast.c \
 		    tel-kafka-cat/value.c tel-s3-put/manifest.c \
 		    $(libs_jansson) $(libs_rdkafka) \
 		    $(libs_deflate) $(libs_zlib) $(libs_curl) $(libs_openssl) -lm || exit 1; \

@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential pkg-config librdkafka-dev zlib1g-dev libdeflate-dev
 libcurl4-openssl-dev libssl-dev libjansson-dev mandoc perl python3 python3-venv
-tzdata kcat openssl util-linux pigz jq"
+tzdata kcat openssl util-linux pigz jq time"
 
 # The test peers run Kafka on a JVM (fetched with Maven) and build MinIO
 # with Go; machines that already have them keep theirs.

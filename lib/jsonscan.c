@@ -282,6 +282,7 @@ struct scan {
 	uc			*start, *end;
 	struct json_member	*m, *pending;
 	size_t			 nm;
+	size_t			 members, unknown;	/* top-level names */
 	int			 depth;
 	unsigned char		 stack[JSON_MAX_DEPTH];	/* '{' or '[' */
 };
@@ -347,9 +348,13 @@ scan_key(struct scan *s, uc *p, const char **msg)
 	if ((q = scan_string(p, s->end, &escaped, msg)) == NULL)
 		return NULL;
 	s->pending = NULL;
-	if (s->depth == 1 && s->nm > 0)
-		s->pending = find_member(s->m, s->nm, p + 1, (size_t)(q - p) - 2,
-		    escaped);
+	if (s->depth == 1) {
+		s->members++;
+		if (s->nm > 0)
+			s->pending = find_member(s->m, s->nm, p + 1,
+			    (size_t)(q - p) - 2, escaped);
+		s->unknown += s->pending == NULL;
+	}
 	q = skip_ws(q, s->end);
 	if (q >= s->end || *q != ':') {
 		*msg = "expected ':'";
@@ -361,6 +366,13 @@ scan_key(struct scan *s, uc *p, const char **msg)
 int
 json_scan(const char *buf, size_t n, struct json_member *m, size_t nm,
     struct json_error *e)
+{
+	return json_scan_counted(buf, n, m, nm, NULL, e);
+}
+
+int
+json_scan_counted(const char *buf, size_t n, struct json_member *m,
+    size_t nm, struct json_count *count, struct json_error *e)
 {
 	struct scan s;
 	uc *p, *q;
@@ -374,6 +386,7 @@ json_scan(const char *buf, size_t n, struct json_member *m, size_t nm,
 	s.nm = nm;
 	s.pending = NULL;
 	s.depth = 0;
+	s.members = s.unknown = 0;
 	for (i = 0; i < nm; i++)
 		m[i].type = JS_NONE;
 	p = skip_ws(s.start, s.end);
@@ -415,6 +428,10 @@ after:
 	if (s.depth == 0) {
 		if (p != s.end)
 			return fail(e, &s, p, "trailing characters");
+		if (count != NULL) {
+			count->members = s.members;
+			count->unknown = s.unknown;
+		}
 		return top;
 	}
 	if (p >= s.end)

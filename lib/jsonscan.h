@@ -40,6 +40,16 @@ struct json_error {
 int	json_scan(const char *, size_t, struct json_member *, size_t,
 	    struct json_error *);
 
+/* What json_scan_counted() also says of a top-level object. */
+struct json_count {
+	size_t		 members;	/* names, repeats included */
+	size_t		 unknown;	/* names not among the members asked for */
+};
+
+/* json_scan(), counting the top-level member names too. */
+int	json_scan_counted(const char *, size_t, struct json_member *, size_t,
+	    struct json_count *, struct json_error *);
+
 /* 1 if p[0..n) is well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF). */
 int	json_utf8_valid(const char *, size_t);
 

@@ -59,11 +59,21 @@ struct node {
 	struct node	*next;		/* every node, for schema_free() */
 };
 
+struct json_member;
+
 struct schema {
 	json_t		*doc;
 	locale_t	 c_locale;	/* for pattern_ascii */
 	struct node	*root;
 	struct node	*all;		/* the list of every node */
+	/* fast.c: a flat root's members, their nodes, the required ones */
+	int		 fast;
+	struct json_member *fm;
+	const struct node **fnode;
+	size_t		*freq;
+	size_t		 nfm;
+	char		*scratch;	/* unescaped strings */
+	size_t		 scratchcap;
 };
 
 /*
@@ -89,5 +99,19 @@ int	validate(const struct schema *, json_t *, struct failure *);
 
 /* 1 if a and b are equal as JSON Schema compares (1 equals 1.0). */
 int	json_same(json_t *, json_t *);
+
+/* Characters (code points) of UTF-8 text, as JSON Schema counts them. */
+long long	utf8_chars(const char *, size_t);
+
+/* 1 if n's pattern matches anywhere in s[0..len). */
+int	pattern_matches(const struct node *, const char *, size_t);
+
+/*
+ * fast.c: fast_plan() sees whether the schema allows the fast path (0,
+ * or -1 out of memory); fast_valid() is 1 only for a line it knows is a
+ * valid record, 0 for anything else, to be checked by validate().
+ */
+int	fast_plan(struct schema *);
+int	fast_valid(struct schema *, const char *, size_t);
 
 #endif

@@ -479,6 +479,10 @@ schema_compile(struct schema *s, json_t *doc, char *err, size_t errsz)
 	if ((s->root = compile(&c, s->doc, "#")) == NULL ||
 	    check_cycles(&c) == -1)
 		return -1;
+	if (fast_plan(s) == -1) {
+		snprintf(err, errsz, "%s", strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -519,6 +523,10 @@ schema_free(struct schema *s)
 		free(n->path);
 		free(n);
 	}
+	free(s->fm);
+	free(s->fnode);
+	free(s->freq);
+	free(s->scratch);
 	json_decref(s->doc);
 	if (s->c_locale != (locale_t)0)
 		freelocale(s->c_locale);

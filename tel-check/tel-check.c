@@ -166,6 +166,11 @@ check_line(struct ctx *c, const struct ndjson_line *l)
 		put(c, l->ptr, l->len);
 		return;
 	}
+	if (c->s.fast && fast_valid(&c->s, l->ptr, l->len)) {
+		c->st.valid++;
+		put(c, l->ptr, l->len);
+		return;
+	}
 	if ((v = json_loadb(l->ptr, l->len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
 	    &je)) == NULL) {
 		snprintf(msg, sizeof(msg), "invalid JSON: %s at byte %d",

@@ -163,9 +163,8 @@ is_ascii(const char *p, size_t n)
 	return 1;
 }
 
-/* Does the pattern match anywhere in s[0..n)? */
-static int
-matches(const struct node *n, const char *p, size_t len)
+int
+pattern_matches(const struct node *n, const char *p, size_t len)
 {
 	regmatch_t m;
 	locale_t old;
@@ -182,12 +181,11 @@ matches(const struct node *n, const char *p, size_t len)
 	return rc == 0;
 }
 
-/* Characters (code points) of a UTF-8 string, as JSON Schema counts. */
-static long long
-chars(json_t *v)
+long long
+utf8_chars(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)json_string_value(v);
-	size_t n = json_string_length(v), i;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
 	long long c = 0;
 
 	for (i = 0; i < n; i++)
@@ -223,7 +221,7 @@ check_string(const struct node *n, json_t *v, const struct frame *where,
 	long long len;
 
 	if (n->minlen >= 0 || n->maxlen >= 0) {
-		len = chars(v);
+		len = utf8_chars(json_string_value(v), json_string_length(v));
 		if (n->minlen >= 0 && len < n->minlen)
 			return failed(f, where, n, "minLength", "%lld "
 			    "characters, fewer than %lld", len, n->minlen);
@@ -231,7 +229,7 @@ check_string(const struct node *n, json_t *v, const struct frame *where,
 			return failed(f, where, n, "maxLength", "%lld "
 			    "characters, more than %lld", len, n->maxlen);
 	}
-	if (n->has_pattern && !matches(n, json_string_value(v),
+	if (n->has_pattern && !pattern_matches(n, json_string_value(v),
 	    json_string_length(v)))
 		return failed(f, where, n, "pattern", "does not match %s",
 		    n->pattern_src);

@@ -16,7 +16,8 @@
 #   venv       Python venv from t/py/requirements.txt (boto3, duckdb,
 #              awscli v1, aws-msk-iam-sasl-signer-python)
 #   s5cmd      s5cmd, pinned (go install)
-#   bench      what `make bench` adds: s5cmd and the venv (awscli is in it)
+#   ajv        ajv, the JSON Schema validator of JavaScript (npm), pinned
+#   bench      what `make bench` adds: s5cmd, ajv and the venv (awscli is in it)
 #   all        all of the above
 #
 # Everything goes under $TEL_TEST_CACHE (default ~/.cache/tel-test):
@@ -222,6 +223,26 @@ do_venv() {
 	say "venv: made in $(since "$t0")"
 }
 
+# ---- Node --------------------------------------------------------------
+
+# ajv, the JavaScript JSON Schema validator tel-check is measured against
+# (make bench), from npm into $CACHE/node.
+AJV_VERSION=8.20.0
+do_ajv() {
+	local dir=$CACHE/node have
+	command -v npm >/dev/null 2>&1 || die "ajv: no npm (apt-get install npm)"
+	have=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' \
+	    "$dir/node_modules/ajv/package.json" 2>/dev/null || true)
+	if test "$have" = "$AJV_VERSION"; then
+		say "ajv: cached ($AJV_VERSION)"
+		return 0
+	fi
+	mkdir -p "$dir"
+	npm install --prefix "$dir" --no-audit --no-fund --silent \
+	    "ajv@$AJV_VERSION" >/dev/null || die "ajv: npm install failed"
+	say "ajv: installed $AJV_VERSION"
+}
+
 do_kafka() {
 	sh "$HERE/kafka.sh" fetch && say "kafka: jars ready"
 }
@@ -235,12 +256,13 @@ cold() {
 		    missing="$missing $t" ;;
 		venv) test -f "$CACHE/venv/.tel-stamp" || missing="$missing $t" ;;
 		toxiproxy) test -x "$CACHE/bin/toxiproxy-server" || missing="$missing $t" ;;
+		ajv) test -d "$CACHE/node/node_modules/ajv" || missing="$missing $t" ;;
 		*) test -x "$CACHE/bin/$t" || missing="$missing $t" ;;
 		esac
 	done
 	test -z "$missing" && return 0
-	say "first setup of$missing into $CACHE: on a new machine about 5 min" \
-	    "(MinIO is built from source) and 3 GB; later runs take a second"
+	say "first setup of$missing into $CACHE; later runs take a second." \
+	    "All of it on a new machine: about 5 min and 3 GB (MinIO is built from source)"
 }
 
 # ---- main ------------------------------------------------------------
@@ -249,11 +271,11 @@ targets=
 for a in "${@:-default}"; do
 	case $a in
 	default) targets="$targets kafka minio toxiproxy venv" ;;
-	all) targets="$targets kafka minio toxiproxy venv s5cmd" ;;
-	bench) targets="$targets s5cmd venv" ;;
-	kafka|minio|toxiproxy|venv|s5cmd) targets="$targets $a" ;;
+	all) targets="$targets kafka minio toxiproxy venv s5cmd ajv" ;;
+	bench) targets="$targets s5cmd venv ajv" ;;
+	ajv|kafka|minio|toxiproxy|venv|s5cmd) targets="$targets $a" ;;
 	-h|--help) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;/^set -e/d'; exit 0 ;;
-	*) die "unknown target '$a' (kafka minio toxiproxy venv s5cmd bench all)" ;;
+	*) die "unknown target '$a' (ajv kafka minio toxiproxy venv s5cmd bench all)" ;;
 	esac
 done
 
