@@ -13,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "creds.h"
 #include "creds_impl.h"
-#include "rfc3339.h"
 
 extern char	**environ;
 

@@ -11,11 +11,11 @@
 #include <string.h>
 
 #include "args.h"
+#include "clock.h"
 #include "creds.h"
 #include "diag.h"
 #include "kafka.h"
 #include "mskiam.h"
-#include "rfc3339.h"
 #include "sigv4.h"
 
 /*

@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "jsonscan.h"
 #include "metrics.h"
-#include "rfc3339.h"
 
 #define NAME_MAX_	128
 

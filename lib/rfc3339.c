@@ -5,24 +5,6 @@
 
 #define MS_PER_DAY	86400000LL
 
-int64_t
-tel_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t
-tel_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Days since 1970-01-01 of a proleptic Gregorian date, and back, by
  * counting 400-year eras that start on March 1st (so the leap day is

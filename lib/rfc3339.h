@@ -14,12 +14,6 @@ struct tel_civil {
 	int	year, month, day, hour, min, sec, msec;
 };
 
-/* Wall-clock time in ms (CLOCK_REALTIME). */
-int64_t	tel_now_ms(void);
-
-/* Monotonic time in ms, for intervals and timers. */
-int64_t	tel_mono_ms(void);
-
 void	tel_civil_from_ms(int64_t, struct tel_civil *);
 
 /*

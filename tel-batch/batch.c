@@ -17,6 +17,7 @@
 
 #include "base64.h"
 #include "batch.h"
+#include "clock.h"
 #include "jsonscan.h"
 #include "meta.h"
 #include "prefix.h"

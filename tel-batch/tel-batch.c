@@ -19,6 +19,7 @@
 #include "args.h"
 #include "base64.h"
 #include "batch.h"
+#include "clock.h"
 #include "control.h"
 #include "jsonscan.h"
 #include "metrics.h"

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "clock.h"
 #include "gen.h"
 #include "metrics.h"
 #include "ndjson.h"

@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "ack.h"
+#include "clock.h"
 #include "control.h"
 #include "prng.h"
-#include "rfc3339.h"
 
 #define POLL_MS		200	/* how soon the reader sees a stop */
 

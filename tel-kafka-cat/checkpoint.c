@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "cat.h"
+#include "clock.h"
 #include "control.h"
-#include "rfc3339.h"
 
 /*
  * --ack: a checkpoint after the lines written since the last one, with

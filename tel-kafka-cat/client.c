@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "cat.h"
+#include "clock.h"
 #include "diag.h"
-#include "rfc3339.h"
 
 static void
 on_alarm(int sig)

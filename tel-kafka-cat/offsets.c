@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cat.h"
-#include "rfc3339.h"
+#include "clock.h"
 
 /* Topic names live as long as the run, so pointers can be compared. */
 const char *

@@ -19,6 +19,7 @@
 
 #include "args.h"
 #include "cat.h"
+#include "clock.h"
 #include "number.h"
 #include "rfc3339.h"
 

@@ -17,12 +17,12 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "clock.h"
 #include "jsonscan.h"
 #include "diag.h"
 #include "kafka.h"
 #include "metrics.h"
 #include "ndjson.h"
-#include "rfc3339.h"
 
 #define LINE_MAX_DEFAULT	(16 * 1024 * 1024)
 #define REPORT_MAX		10	/* delivery failures named one by one */

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "diag.h"
 #include "mktopic.h"
-#include "rfc3339.h"
 
 #define SLICE_MIN	500	/* ms: the first metadata attempt's wait */
 

@@ -13,10 +13,10 @@
 #include <string.h>
 
 #include "args.h"
+#include "clock.h"
 #include "kafka.h"
 #include "metrics.h"
 #include "mktopic.h"
-#include "rfc3339.h"
 
 #define PARTITIONS_DEFAULT	20
 #define PARTITIONS_MAX		100000		/* librdkafka's limit */

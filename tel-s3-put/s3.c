@@ -7,8 +7,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "diag.h"
-#include "rfc3339.h"
 #include "s3.h"
 #include "xml.h"
 
@@ -18,15 +18,6 @@
 #define CONNECT_MS	10000
 
 enum verdict { V_RETRY, V_SKEW, V_CREDS, V_FATAL };
-
-int64_t
-s3_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A name AWS serves as bucket.s3.region.amazonaws.com: no dots either. */
 static int
@@ -377,7 +368,7 @@ trace(const struct s3 *s, const struct s3_call *c, const struct s3_reply *r,
 		    r->code);
 	else
 		fprintf(stderr, ": %s", r->why);
-	fprintf(stderr, " (%lld ms)\n", (long long)(s3_mono_ms() - t0));
+	fprintf(stderr, " (%lld ms)\n", (long long)(tel_mono_ms() - t0));
 	funlockfile(stderr);
 }
 
@@ -395,7 +386,7 @@ attempt(struct s3 *s, const struct s3_call *c, const char *path,
 	struct http_resp hr;
 	struct aws_creds cr;
 	char amzdate[17], *auth = NULL;
-	int64_t t0 = s3_mono_ms(), d;
+	int64_t t0 = tel_mono_ms(), d;
 	int rc = -2;
 
 	memset(&cr, 0, sizeof(cr));
@@ -439,7 +430,7 @@ backoff(struct s3 *s, const struct s3_call *c, const struct s3_reply *r,
 	if (cap > BACKOFF_CAP_MS)
 		cap = BACKOFF_CAP_MS;
 	delay = (int64_t)tel_prng_below(&s->rng, cap) + 1;
-	until = s3_mono_ms() + delay;
+	until = tel_mono_ms() + delay;
 	if (c->deadline > 0 && until >= c->deadline)
 		return -1;
 	if (!s->o.quiet) {
@@ -448,7 +439,7 @@ backoff(struct s3 *s, const struct s3_call *c, const struct s3_reply *r,
 		    s->o.bucket, c->key ? c->key : "", why, (long long)delay,
 		    r->attempts + 1, max);
 	}
-	while (s3_mono_ms() < until) {
+	while (tel_mono_ms() < until) {
 		if (!c->no_stop && s->stop != NULL && *s->stop)
 			return -1;
 		nanosleep(&ts, NULL);

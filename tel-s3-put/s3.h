@@ -82,7 +82,5 @@ void	s3_reply_free(struct s3_reply *);
 /* "CODE: message (request id X)" or the transport error, into buf. */
 void	s3_reply_describe(const struct s3_reply *, char *, size_t);
 
-/* Milliseconds on a monotonic clock. */
-int64_t	s3_mono_ms(void);
 
 #endif

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "clock.h"
 #include "control.h"
 #include "diag.h"
 #include "hold.h"
@@ -328,7 +329,7 @@ finish(struct ctx *c, const struct manifest *m, const struct up_result *res,
     int64_t t0, uint64_t seq)
 {
 	struct result r = { c->so.bucket, res->etag, res->version_id,
-	    res->attempts, s3_mono_ms() - t0 };
+	    res->attempts, tel_mono_ms() - t0 };
 	struct stat st;
 	char *line = NULL;
 	size_t len;
@@ -366,7 +367,7 @@ put_with(struct ctx *c, struct s3 *s, const struct manifest *m, uint64_t seq)
 	struct up_item it = { m->file, m->key, m->sha256, m->bytes,
 	    seq == HOLD_SPOOL };
 	struct up_result res;
-	int64_t t0 = s3_mono_ms();
+	int64_t t0 = tel_mono_ms();
 	int rc;
 
 	rc = upload(s, &c->up, &it, (int64_t)c->o.max_time, &res);

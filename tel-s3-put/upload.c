@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "base64.h"
+#include "clock.h"
 #include "crc32c.h"
 #include "diag.h"
 #include "manifest.h"
@@ -562,7 +563,7 @@ mpu_abort_id(struct job *j, const char *id)
 	struct sigv4_param q[] = { { "uploadId", id } };
 	struct s3_call c = { .method = "DELETE", .key = j->it->key, .query = q,
 	    .nquery = 1, .sha256 = SIGV4_EMPTY_SHA256, .no_stop = 1,
-	    .deadline = s3_mono_ms() + ABORT_MS };
+	    .deadline = tel_mono_ms() + ABORT_MS };
 	struct s3_reply r;
 
 	memset(&r, 0, sizeof(r));
@@ -703,7 +704,7 @@ upload(struct s3 *s, const struct up_opts *o, const struct up_item *it,
 
 	memset(res, 0, sizeof(*res));
 	if (max_ms > 0)
-		j.deadline = s3_mono_ms() + max_ms;
+		j.deadline = tel_mono_ms() + max_ms;
 	if ((rc = take_file(&j, &st)) != 0)
 		goto out;
 	j.size = (uint64_t)st.st_size;

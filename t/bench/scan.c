@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "jsonscan.h"
-#include "rfc3339.h"
 
 int
 main(void)

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "creds.h"
 #include "http.h"
 #include "jsonscan.h"

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "metrics.h"
-#include "rfc3339.h"
 #include "tap.h"
 
 static uint64_t lines = 42, held = 7, empty;
