@@ -15,6 +15,7 @@
 
 #include "creds.h"
 #include "creds_impl.h"
+#include "diag.h"
 #include "jsonscan.h"
 #include "rfc3339.h"
 
@@ -28,6 +29,8 @@ creds_fail(char *err, size_t errsz, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errsz, fmt, ap);
 	va_end(ap);
+	/* it may quote a server, a file or a variable: nothing raw */
+	tel_printable(err);
 	return -1;
 }
 
