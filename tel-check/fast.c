@@ -162,22 +162,25 @@ same_string(json_t *e, const char *s, size_t len)
 static int
 string_ok(struct schema *sc, const struct node *n, const struct json_member *m)
 {
-	const char *s = m->val;
+	const char *s;
 	size_t len = m->len, i;
 
 	if (n->types != 0 && !(n->types & TY_STRING))
 		return 0;
-	if (m->escaped) {
-		if (len > sc->scratchcap) {
-			free(sc->scratch);
-			sc->scratchcap = 0;
-			if ((sc->scratch = malloc(len)) == NULL)
-				return 0;
-			sc->scratchcap = len;
-		}
-		len = json_unescape(m->val, m->len, sc->scratch);
-		s = sc->scratch;
+	/* decoded, NUL-ended: regexec(3) reads to the NUL in any case */
+	if (len + 1 > sc->scratchcap) {
+		free(sc->scratch);
+		sc->scratchcap = 0;
+		if ((sc->scratch = malloc(len + 1)) == NULL)
+			return 0;
+		sc->scratchcap = len + 1;
 	}
+	if (m->escaped)
+		len = json_unescape(m->val, m->len, sc->scratch);
+	else
+		memcpy(sc->scratch, m->val, len);
+	sc->scratch[len] = '\0';
+	s = sc->scratch;
 	if (n->minlen >= 0 || n->maxlen >= 0) {
 		long long c = utf8_chars(s, len);
 
