@@ -453,9 +453,8 @@ after:
 	goto after;
 }
 
-/* Appends code point cp as UTF-8; returns the bytes written. */
-static size_t
-put_utf8(char *o, unsigned long cp)
+size_t
+json_utf8_put(char *o, unsigned long cp)
 {
 	if (cp < 0x80) {
 		o[0] = (char)cp;
@@ -504,7 +503,7 @@ json_unescape(const char *s, size_t n, char *out)
 			u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
 			p += 6;
 		}
-		o += put_utf8(out + o, (unsigned long)u);
+		o += json_utf8_put(out + o, (unsigned long)u);
 	}
 	return o;
 }

@@ -50,6 +50,9 @@ struct json_count {
 int	json_scan_counted(const char *, size_t, struct json_member *, size_t,
 	    struct json_count *, struct json_error *);
 
+/* Writes code point cp as UTF-8 into out (1 to 4 bytes); returns how many. */
+size_t	json_utf8_put(char *, unsigned long);
+
 /* 1 if p[0..n) is well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF). */
 int	json_utf8_valid(const char *, size_t);
 

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonscan.h"
 #include "xml.h"
 
 /* The first occurrence of the n bytes of s in p[0..len), or NULL. */
@@ -19,32 +20,6 @@ find(const char *p, size_t len, const char *s, size_t n)
 			return p;
 	}
 	return NULL;
-}
-
-/* Appends one UTF-8 encoded code point; returns the bytes written. */
-static size_t
-put_utf8(unsigned long c, char *o)
-{
-	if (c < 0x80) {
-		o[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		o[0] = (char)(0xc0 | c >> 6);
-		o[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		o[0] = (char)(0xe0 | c >> 12);
-		o[1] = (char)(0x80 | (c >> 6 & 0x3f));
-		o[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | c >> 18);
-	o[1] = (char)(0x80 | (c >> 12 & 0x3f));
-	o[2] = (char)(0x80 | (c >> 6 & 0x3f));
-	o[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
 }
 
 /*
@@ -89,7 +64,7 @@ entity(const char *p, size_t n, char *o, size_t *olen)
 	if (i == (hex ? 3u : 2u) || c == 0 || c > 0x10ffff ||
 	    (c >= 0xd800 && c <= 0xdfff))
 		return 0;
-	*olen = put_utf8(c, o);
+	*olen = json_utf8_put(o, c);
 	return k;
 }
 
