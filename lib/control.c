@@ -137,8 +137,10 @@ control_error(const char *code, const char *msg, uint64_t lineno,
 	o += json_escape(code, cl, out + o);
 	o += (size_t)sprintf(out + o, ",\"errorMessage\":");
 	o += json_escape(msg, ml, out + o);
-	o += (size_t)sprintf(out + o, ",\"lineNumber\":%llu,\"rawData\":\"",
-	    (unsigned long long)lineno);
+	if (lineno > 0)		/* 0: the refused thing had no line */
+		o += (size_t)sprintf(out + o, ",\"lineNumber\":%llu",
+		    (unsigned long long)lineno);
+	o += (size_t)sprintf(out + o, ",\"rawData\":\"");
 	o += base64_encode(raw, n, out + o);
 	out[o++] = '"';
 	out[o++] = '}';

@@ -66,8 +66,9 @@ struct control_error {
 
 /*
  * An error line (no newline) for a refused line of n bytes at raw, its
- * line number and why: code (letters, digits, dots) and msg (any text);
- * malloc'd, its length in *len.  NULL if out of memory.
+ * line number (0: none, the member is left out) and why: code (letters,
+ * digits, dots) and msg (any text); malloc'd, its length in *len.  NULL
+ * if out of memory.
  */
 char	*control_error(const char *, const char *, uint64_t, const char *,
 	    size_t, size_t *);

@@ -52,11 +52,19 @@ test_expect_success 'JSON across lines comes out compact; other values are skipp
 	test_grep "$T \[0\] offset 2: not JSON: invalid UTF-8; skipped" err
 '
 
-test_expect_success '--raw keeps what is not JSON, as strings, but not bytes' '
-	test_expect_code 1 tel-kafka-cat -b $B -t $(cat topic.mixed) -e --raw \
-	    >got 2>err &&
-	test_cmp mixed.raw got &&
-	test_grep "offset 2: not JSON: invalid UTF-8 (-E keeps its bytes); skipped" err
+test_expect_success '--raw keeps what is not JSON: as strings, bytes that are not UTF-8 as error lines' '
+	tel-kafka-cat -b $B -t $(cat topic.mixed) -e --raw >got 2>err &&
+	grep -v "^{\"@tel\"" got >text && test_cmp mixed.raw text &&
+	test_grep "offset 2: not JSON: invalid UTF-8; handed on as an error line" err &&
+	grep "^{\"@tel\":\"error\"" got >e &&
+	"$PYTHON" -c "
+import base64, json
+e = json.load(open(\"e\"))
+assert e[\"errorCode\"] == \"InvalidUTF8\" and \"lineNumber\" not in e, e
+assert \"offset 2: not JSON: invalid UTF-8\" in e[\"errorMessage\"], e
+assert base64.b64decode(e[\"rawData\"]) == b\"\\377\\001\", e
+" &&
+	sed -n 3p got >third && test_cmp e third
 '
 
 # A key of C3 A9 is the text "é"; a key of E9 is not UTF-8 and must not
@@ -120,9 +128,8 @@ test_expect_success '-c stops after N lines' '
 '
 
 test_expect_success 'two topics at once' '
-	test_expect_code 1 tel-kafka-cat -b $B -t $(cat topic) \
-	    -t $(cat topic.mixed) -e --raw >got &&
-	test_line_count = 103 got
+	tel-kafka-cat -b $B -t $(cat topic) -t $(cat topic.mixed) -e --raw >got &&
+	test_line_count = 104 got
 '
 
 test_expect_success 'a topic that does not exist: exit 1, named' '

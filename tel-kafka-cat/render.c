@@ -3,9 +3,10 @@
  * spans lines), else reported and skipped, or with --raw a JSON string;
  * with -E inside an envelope of its coordinates.  A value that holds a
  * top-level "@tel" member is never a record (tel(7)).  Bytes that are
- * not UTF-8 have no JSON string that gives them back exactly, so -E
- * writes them in base64 ("key_base64", "value_base64") and nothing else
- * writes them at all.
+ * not UTF-8 have no JSON string that gives them back exactly: -E writes
+ * them in base64 ("key_base64", "value_base64"); --raw alone hands such a
+ * value on as an error line (tel(7)), its bytes in rawData, for
+ * tel-batch to file under the error prefix.
  */
 #include <err.h>
 #include <inttypes.h>
@@ -53,19 +54,47 @@ render_string(struct cat *c, const char *v, size_t len, size_t *n,
 	return c->line;
 }
 
+/* How a value is rendered. */
+enum form {
+	F_TEXT,		/* JSON, or a JSON string: the line itself */
+	F_BYTES,	/* -E --raw: not UTF-8, into "value_base64" */
+	F_ERROR,	/* --raw: not UTF-8, an error line of tel(7) */
+};
+
+/* --raw, bytes that are not UTF-8: an error line with them in rawData. */
+static const char *
+render_error(struct cat *c, const rd_kafka_message_t *m, size_t *n,
+    char *why, size_t whysz)
+{
+	char msg[256], *line;
+
+	snprintf(msg, sizeof(msg), "%s [%" PRId32 "] offset %" PRId64
+	    ": not JSON: invalid UTF-8", rd_kafka_topic_name(m->rkt),
+	    m->partition, m->offset);
+	if ((line = control_error("InvalidUTF8", msg, 0, m->payload, m->len,
+	    n)) == NULL || line_room(c, *n) == NULL) {
+		free(line);
+		return nomem(m->len, why, whysz);
+	}
+	memcpy(c->line, line, *n);
+	free(line);
+	return c->line;
+}
+
 /*
- * The value as line text: JSON as it is (compacted if it spans lines),
- * else with --raw a JSON string, or with -E --raw its bytes (*bytes set)
- * when they are not UTF-8.  NULL if the message is to be skipped.
+ * The value as line text (*form says which kind): JSON as it is
+ * (compacted if it spans lines), else with --raw a JSON string, or, for
+ * bytes that are not UTF-8, their base64 in the envelope (-E) or an
+ * error line.  NULL if the message is to be skipped.
  */
 static const char *
 render_value(struct cat *c, const rd_kafka_message_t *m, size_t *n,
-    int *bytes, char *why, size_t whysz)
+    enum form *form, char *why, size_t whysz)
 {
 	struct json_error e;
 	const char *v = m->payload;
 
-	*bytes = 0;
+	*form = F_TEXT;
 	if (v == NULL) {
 		if (!c->o.raw) {
 			snprintf(why, whysz, "no value (a tombstone)");
@@ -76,14 +105,14 @@ render_value(struct cat *c, const rd_kafka_message_t *m, size_t *n,
 	}
 	if (json_scan(v, m->len, NULL, 0, &e) == -1) {
 		if (!json_utf8_valid(v, m->len)) {
-			if (c->o.raw && c->o.envelope) {
-				*bytes = 1;
-				*n = m->len;
-				return v;
+			if (!c->o.raw) {
+				snprintf(why, whysz, "not JSON: invalid UTF-8");
+				return NULL;
 			}
-			snprintf(why, whysz, "not JSON: invalid UTF-8%s",
-			    c->o.raw ? " (-E keeps its bytes)" : "");
-			return NULL;
+			*form = c->o.envelope ? F_BYTES : F_ERROR;
+			*n = m->len;
+			return c->o.envelope ? v :
+			    render_error(c, m, n, why, whysz);
 		}
 		if (!c->o.raw) {
 			snprintf(why, whysz, "not JSON: %s at byte %zu",
@@ -129,7 +158,7 @@ member(char *buf, const char *name, const char *p, size_t n)
 /* -E: the message's coordinates around its value, in a second buffer. */
 static const char *
 envelope(struct cat *c, const rd_kafka_message_t *m, const char *v,
-    size_t *n, int bytes)
+    size_t *n, enum form form)
 {
 	rd_kafka_timestamp_type_t tt;
 	const char *topic = rd_kafka_topic_name(m->rkt);
@@ -156,7 +185,7 @@ envelope(struct cat *c, const rd_kafka_message_t *m, const char *v,
 		o += (size_t)sprintf(buf + o, ",\"key\":null");
 	else
 		o += member(buf + o, "key", m->key, m->key_len);
-	if (bytes)
+	if (form == F_BYTES)
 		o += member(buf + o, "value", v, *n);
 	else {
 		o += (size_t)sprintf(buf + o, ",\"value\":");
@@ -176,14 +205,18 @@ emit(struct cat *c, const rd_kafka_message_t *m)
 	const char *v;
 	char why[256];
 	size_t n;
-	int bytes;
+	enum form form;
 
 	c->st.messages++;
 	if (p != NULL)
 		p->eof = 0;
-	if ((v = render_value(c, m, &n, &bytes, why, sizeof(why))) != NULL &&
-	    c->o.envelope && (v = envelope(c, m, v, &n, bytes)) == NULL)
+	if ((v = render_value(c, m, &n, &form, why, sizeof(why))) != NULL &&
+	    c->o.envelope && (v = envelope(c, m, v, &n, form)) == NULL)
 		nomem(m->len, why, sizeof(why));
+	if (v != NULL && form == F_ERROR && c->o.k.verbose >= 0)
+		warnx("%s [%" PRId32 "] offset %" PRId64 ": not JSON: invalid "
+		    "UTF-8; handed on as an error line", topic, m->partition,
+		    m->offset);
 	if (v == NULL) {
 		warnx("%s [%" PRId32 "] offset %" PRId64 ": %s; skipped", topic,
 		    m->partition, m->offset, why);
