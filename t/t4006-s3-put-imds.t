@@ -8,12 +8,14 @@ bucket=$(test_bucket)
 # no AWS_* keys: lib-s3.sh unset them; the instance metadata is the only source
 unset AWS_EC2_METADATA_DISABLED
 
-# imds NAME ARGS...: t/py/imds_minio.py in NAME/; sets $imds (its URL)
+# imds NAME ARGS...: t/py/fake_aws.py in NAME/, its instance metadata
+# handing out credentials MinIO issued; sets $imds (its URL)
 imds() {
 	name=$1
 	shift
-	test_start_server "$name" "$PYTHON" "$TEST_DIRECTORY/py/imds_minio.py" \
-		--dir "$name" --lifetime 240 "$@" &&
+	test_start_server "$name" "$PYTHON" "$TEST_DIRECTORY/py/fake_aws.py" \
+		--dir "$name" --lifetime 240 --imds-from-minio \
+		--imds-role tel-minio-role --expires-in 3600 "$@" &&
 	imds=$test_server_url
 }
 
@@ -54,7 +56,7 @@ test_expect_success 'no keys in the environment, only the instance: objects land
 	s3py get "$bucket" imds/a.gz >got && cmp a.orig got &&
 	s3py get "$bucket" imds/b.gz >got && cmp b.orig got &&
 	test_line_count = 1 i1/issued &&
-	grep "^GET /latest/meta-data/iam/security-credentials/tel-minio-role 200" i1/log >fetches &&
+	grep "^imds GET /latest/meta-data/iam/security-credentials/tel-minio-role 200" i1/log >fetches &&
 	test_line_count = 1 fetches &&
 	no_secret_in out err
 '

@@ -53,6 +53,7 @@
 #   TEL_TEST_PORTS   port reservations (default ${TMPDIR:-/tmp}/tel-test-ports)
 #   TEL_PEER_OWNER   a PID: when that process is gone, a watchdog stops the
 #                    peer (so a test killed by SIGKILL leaks no broker)
+#                    (both: see t/peers/lib-peer.sh)
 #   TEL_KAFKA_HEAP   maximum heap of a node (default 384m)
 #   TEL_KAFKA_JVM_OPTS              replaces the nodes' JVM options
 #   TEL_KAFKA_START_TIMEOUT, TEL_KAFKA_STOP_TIMEOUT   seconds (180, 30)
@@ -60,14 +61,8 @@
 set -eu
 
 KAFKA_VERSION=3.9.1
-SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 POM=$(cd "$(dirname "$0")/../kafka" && pwd)/pom.xml
 CACHE=${TEL_TEST_CACHE:-${HOME:-/tmp}/.cache/tel-test}
-PORTS_DIR=${TEL_TEST_PORTS:-${TMPDIR:-/tmp}/tel-test-ports}
-# Ports are taken from here, below the kernel's ephemeral range
-# (32768-60999), so no outgoing connection's local port takes ours.
-PORT_MIN=19000
-PORT_MAX=29999
 HEAP=${TEL_KAFKA_HEAP:-384m}
 # C1 only and the serial collector: a test broker starts about a third
 # faster and holds less memory; it moves too little data to miss C2 or G1.
@@ -81,35 +76,11 @@ OAUTH_SCOPE=tel-test
 TLS_PASSWORD=tel-test-tls
 
 me=kafka.sh
-
-die() {
-	echo "$me: $*" >&2
-	exit 1
-}
+# shellcheck source=t/peers/lib-peer.sh
+. "$(dirname "$0")/lib-peer.sh"
 
 now() {
 	date +%s
-}
-
-# pid_alive PID: the process exists and is no zombie (a container's PID 1
-# may never reap the orphans we leave it).
-pid_alive() {
-	kill -0 "$1" 2>/dev/null || return 1
-	pa_state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null) || return 1
-	test "$pa_state" != Z
-}
-
-# pid_ours PID: PID is alive and its command line mentions this peer's
-# directory, so that a stale PID never gets a stranger killed.
-pid_ours() {
-	pid_alive "$1" || return 1
-	tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null |
-	    grep -qF -e "$DIR/" -e "$DIR "
-}
-
-# pidfile_alive FILE: FILE names a process of this peer's.
-pidfile_alive() {
-	test -s "$1" && pid_ours "$(cat "$1")"
 }
 
 # ---- the jars ---------------------------------------------------------
@@ -172,81 +143,6 @@ tool() {
 	# shellcheck disable=SC2086
 	exec java $TOOL_JVM_OPTS -Dlog4j.configuration="file:$tool_log4j" \
 	    -cp "$LIB/*" "$@"
-}
-
-# ---- ports -------------------------------------------------------------
-
-# tcp_sockets PORT [STATE]: some TCP socket has PORT as its local port
-# (in STATE, a hex code of /proc/net/tcp: 0A is LISTEN).  Read from /proc
-# rather than ss(1), which a bare machine may lack; tcp6 is missing where
-# IPv6 is off.
-tcp_sockets() {
-	ts_hex=$(printf ':%04X' "$1")
-	set -- "$ts_hex" "${2:-}" /proc/net/tcp
-	test -r /proc/net/tcp6 && set -- "$@" /proc/net/tcp6
-	awk -v h="$1" -v st="$2" 'FNR > 1 && substr($2, length($2) - 4) == h &&
-	    (st == "" || $4 == st) { f = 1 } END { exit !f }' "$3" ${4:+"$4"}
-}
-
-# port_in_use PORT: PORT is some socket's, in any state (a listener, a
-# connection, a TIME_WAIT left by a stopped peer).
-port_in_use() {
-	tcp_sockets "$1"
-}
-
-port_listening() {
-	tcp_sockets "$1" 0A
-}
-
-# reservation_stale FILE: its owner directory is gone, or it is a day old.
-reservation_stale() {
-	rs_owner=$(cat "$1" 2>/dev/null) || return 0
-	test -d "$rs_owner" || return 0
-	test -n "$(find "$1" -mmin +1440 2>/dev/null)"
-}
-
-# alloc_ports N: print N free ports, reserved for DIR.  Reservations are
-# files PORTS_DIR/PORT holding the owner's directory; the lock makes
-# check-and-reserve atomic between peers started at the same moment, and
-# the reservation keeps a port ours from now until the broker binds it.
-# Another peer (MinIO...) may follow the same convention.
-alloc_ports() {
-	mkdir -p "$PORTS_DIR"
-	(
-		flock -w 60 8 || die "timed out waiting for $PORTS_DIR/.lock"
-		span=$((PORT_MAX - PORT_MIN + 1))
-		# A random start spreads runs over the range instead of piling
-		# every run onto the ports the previous one just released.
-		ap=$((PORT_MIN + $(od -An -N2 -tu2 /dev/urandom) % span))
-		need=$1
-		tried=0
-		while test "$need" -gt 0; do
-			tried=$((tried + 1))
-			test $tried -le $span || die "no free port in $PORT_MIN-$PORT_MAX"
-			ap=$((ap + 1))
-			test $ap -le $PORT_MAX || ap=$PORT_MIN
-			r=$PORTS_DIR/$ap
-			if test -e "$r"; then
-				reservation_stale "$r" || continue
-				rm -f "$r"
-			fi
-			port_in_use $ap && continue
-			echo "$DIR" >"$r"
-			echo $ap
-			need=$((need - 1))
-		done
-	) 8>"$PORTS_DIR/.lock"
-}
-
-# release_ports: drop DIR's reservations.
-release_ports() {
-	test -s "$DIR/peer.conf" || return 0
-	for rp_port in $(sed -n 's/^node[0-9]*_[a-z]*=//p' "$DIR/peer.conf"); do
-		rp_file=$PORTS_DIR/$rp_port
-		if test "$(cat "$rp_file" 2>/dev/null)" = "$DIR"; then
-			rm -f "$rp_file"
-		fi
-	done
 }
 
 # ---- configuration ----------------------------------------------------
@@ -437,7 +333,7 @@ launch() {
 	    kafka.Kafka "$ld/server.properties" \
 	    </dev/null >>"$ld/logs/stdout.log" 2>&1 \
 	    3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
-	echo $! >"$DIR/node$1.pid"
+	write_pid "node$1" $!
 }
 
 # brokers_seen PORT [KCAT-OPTION...]: the IDs of the brokers the metadata
@@ -553,9 +449,7 @@ start() {
 	fetch
 	t0=$(date +%s%N)
 
-	# The stop script comes first: from now on there may be processes.
-	printf '#!/bin/sh\nexec sh %s stop %s\n' "'$SELF'" "'$DIR'" >"$DIR/stop"
-	chmod +x "$DIR/stop"
+	write_stop
 
 	per_node=2
 	test "$KIND" = sasl && per_node=4
@@ -610,91 +504,6 @@ start() {
 	echo "$me: $KIND up in $(((t2 - t0) / 1000000)) ms" \
 	    "(format $(((t1 - t0) / 1000000)) ms, brokers $(((t2 - t1) / 1000000)) ms):" \
 	    "$(grep '^KAFKA_BROKERS=' "$DIR/env")"
-}
-
-# watchdog: with TEL_PEER_OWNER set, a process in its own session that
-# stops the peer once the owner is gone, unless it was stopped before.
-watchdog() {
-	test -n "${TEL_PEER_OWNER:-}" || return 0
-	setsid sh "$SELF" watch "$DIR" "$TEL_PEER_OWNER" \
-	    </dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
-	echo $! >"$DIR/watchdog.pid"
-}
-
-# watch OWNER: the watchdog's loop.  It also stops the peer when DIR is
-# removed under it (a scratch directory deleted while its brokers run):
-# with the PID files gone, it uses the PIDs it read last.
-watch() {
-	w_pids=
-	while test -d "$DIR"; do
-		test -e "$DIR/stopped" && return 0
-		w_pids=$(cat "$DIR"/node*.pid 2>/dev/null) || :
-		pid_alive "$1" || break
-		sleep 1
-	done
-	if test -d "$DIR"; then
-		stop_peer
-	else
-		# shellcheck disable=SC2086
-		stop_pids $w_pids
-	fi
-}
-
-# stop_pids PID...: SIGTERM to those of the PIDs that are the peer's (a
-# clean shutdown: well under a second for one node; a cluster's last Raft
-# leader waits 5 s for the others to acknowledge its resignation, in vain),
-# then SIGKILL to whatever still runs after STOP_TIMEOUT; wait for each to go.
-stop_pids() {
-	sp_pids=
-	for pid in "$@"; do
-		pid_ours "$pid" && sp_pids="$sp_pids $pid"
-	done
-	for pid in $sp_pids; do
-		kill -TERM "$pid" 2>/dev/null || :
-	done
-	# shellcheck disable=SC2086
-	wait_gone $((STOP_TIMEOUT * 5)) $sp_pids || {
-		for pid in $sp_pids; do
-			pid_alive "$pid" && echo "$me: pid $pid ignored SIGTERM for $STOP_TIMEOUT s; SIGKILL" >&2
-			kill -KILL "$pid" 2>/dev/null || :
-		done
-		# shellcheck disable=SC2086
-		wait_gone 50 $sp_pids || echo "$me: pids$sp_pids survive SIGKILL" >&2
-	}
-}
-
-# stop_peer: stop every node, then the watchdog; free the ports.
-stop_peer() {
-	# shellcheck disable=SC2046
-	stop_pids $(cat "$DIR"/node*.pid 2>/dev/null)
-	rm -f "$DIR"/node*.pid
-	release_ports
-	: >"$DIR/stopped"
-	# The watchdog (when this is not it) has nothing left to watch.
-	if test -s "$DIR/watchdog.pid"; then
-		wd=$(cat "$DIR/watchdog.pid")
-		if test "$wd" != $$ && pidfile_alive "$DIR/watchdog.pid"; then
-			kill -TERM "-$wd" 2>/dev/null || kill -TERM "$wd" 2>/dev/null || :
-		fi
-		rm -f "$DIR/watchdog.pid"
-	fi
-}
-
-# wait_gone TICKS PID...: wait up to TICKS fifths of a second for the PIDs
-# to be gone.
-wait_gone() {
-	wg_ticks=$1
-	shift
-	while :; do
-		wg_left=
-		for pid in "$@"; do
-			pid_alive "$pid" && wg_left=t
-		done
-		test -z "$wg_left" && return 0
-		test "$wg_ticks" -gt 0 || return 1
-		wg_ticks=$((wg_ticks - 1))
-		sleep 0.2
-	done
 }
 
 load_peer() {

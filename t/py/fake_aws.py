@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Loopback fakes of the AWS credential endpoints, for t/t0007.
+"""Loopback fakes of the AWS credential endpoints, for t/t0007, t/t0010
+and (with --imds-from-minio) t/t4006.
 
 One HTTP server on 127.0.0.1 (a port it picks, written to DIR/port)
 serves three fakes that check what the real endpoints check:
@@ -7,115 +8,118 @@ serves three fakes that check what the real endpoints check:
   EC2 IMDSv2   PUT /latest/api/token needs X-aws-ec2-metadata-token-ttl-seconds
                (1-21600) and no X-Forwarded-For; every GET under
                /latest/meta-data/ needs a valid X-aws-ec2-metadata-token,
-               else 401.  The role name, then the role's JSON credentials.
+               else 401.  The role name (--imds-role), then the role's
+               JSON credentials.
   ECS          GET --ecs-path; with --ecs-auth, Authorization must equal it,
                else 401.  JSON credentials.
   STS          AssumeRoleWithWebIdentity as a POST form (or GET query) to /:
                Action, Version, RoleArn, RoleSessionName, WebIdentityToken
                present and right, else the error STS gives; an XML reply.
 
-Every request is logged to DIR/log as "SERVICE METHOD PATH STATUS", and
-every credential issued to DIR/issued as JSON lines, so tests can count
-requests and look for leaked secrets.  --hang SERVICE accepts and never
-answers (until --hang-for seconds pass), --delay SERVICE=SECONDS answers
-late, --expires-in sets the issued credentials' lifetime (short-lived
-ones prove refreshing).  --blackhole also opens DIR/blackhole-port, a
-listening socket whose accept queue is kept full, so that connecting to
-it times out as to an unreachable host.  The server stops by itself
-after --lifetime seconds.  Python 3 standard library only.
+Every request is logged to DIR/log as "SERVICE METHOD PATH STATUS" (before
+the reply is sent), and every credential issued to DIR/issued as JSON
+lines, so tests can count requests and look for leaked secrets.  --hang
+SERVICE accepts and never answers (until --hang-for seconds pass), --delay
+SERVICE=SECONDS answers late, --expires-in sets the issued credentials'
+lifetime (short-lived ones prove refreshing).  --imds-from-minio makes the
+IMDS role credentials real temporary ones from MinIO's STS (AssumeRole,
+900 s or more; needs boto3, the test venv): the MinIO is S3_ENDPOINT with
+root credentials S3_ACCESS_KEY and S3_SECRET_KEY, as t/lib-s3.sh sets
+them.  --blackhole also opens DIR/blackhole-port, a listening socket whose
+accept queue is kept full, so that connecting to it times out as to an
+unreachable host.  The server stops by itself after --lifetime seconds, or
+on SIGTERM.  Python 3 standard library only (but for --imds-from-minio).
 """
 
-import argparse
 import datetime
 import json
 import os
 import re
 import secrets
-import socket
 import sys
-import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
+sys.dont_write_bytecode = True     # no t/py/__pycache__ in the source tree
+import fakehttp                     # noqa: E402
+
 IMDS_CREDS = "/latest/meta-data/iam/security-credentials/"
+JSON, TEXT = "application/json", "text/plain"
 SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
 
 
 class State:
-    def __init__(self, args):
+    def __init__(self, args, lock):
         self.args = args
-        self.lock = threading.Lock()
+        self.lock = lock        # the server's
         self.serial = {}
         self.imds_tokens = {}   # token -> expiry (monotonic)
-        self.log = open(os.path.join(args.dir, "log"), "a", buffering=1)
         self.issued = open(os.path.join(args.dir, "issued"), "a",
                            buffering=1)
-
-    def note(self, service, method, path, status):
-        with self.lock:
-            self.log.write(f"{service} {method} {path} {status}\n")
+        self.minio = minio_sts(args) if args.imds_from_minio else None
 
     def credentials(self, service):
-        """New credentials, recorded; with '/', '+', '&' in the secret."""
+        """New credentials, recorded: made up ones with '/', '+', '&' in
+        the secret, or (--imds-from-minio, for IMDS) real ones."""
+        real = None
+        if service == "imds" and self.minio:
+            real = self.minio.assume_role(
+                RoleArn="arn:aws:iam::123456789012:role/" +
+                self.args.imds_role, RoleSessionName="tel-imds",
+                DurationSeconds=max(900, self.args.expires_in + 300))
+            real = real["Credentials"]
+        expiry = (datetime.datetime.now(datetime.timezone.utc) +
+                  datetime.timedelta(seconds=self.args.expires_in))
         with self.lock:
             n = self.serial.get(service, 0) + 1
             self.serial[service] = n
             tag = service.upper()[:4]
-            expiry = (datetime.datetime.now(datetime.timezone.utc) +
-                      datetime.timedelta(seconds=self.args.expires_in))
             c = {
                 "AccessKeyId": f"ASIAFAKE{tag}{n:08d}",
                 "SecretAccessKey": f"FAKESECRET{tag}{n}/k+e&y",
                 "Token": f"FAKETOKEN{tag}{n}" + "Zm9v" * 80,
                 "Expiration": expiry.strftime("%Y-%m-%dT%H:%M:%SZ"),
             }
+            if real:
+                c.update(AccessKeyId=real["AccessKeyId"],
+                         SecretAccessKey=real["SecretAccessKey"],
+                         Token=real["SessionToken"])
             self.issued.write(json.dumps(dict(c, service=service)) + "\n")
             return c
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "fake-aws/1"
+def minio_sts(args):
+    """--imds-from-minio: an STS client of the MinIO t/lib-s3.sh set up."""
+    import boto3
+    env = os.environ
+    return boto3.client("sts", endpoint_url=env["S3_ENDPOINT"],
+                        region_name=env.get("S3_REGION", "us-east-1"),
+                        aws_access_key_id=env["S3_ACCESS_KEY"],
+                        aws_secret_access_key=env["S3_SECRET_KEY"])
 
-    def log_message(self, fmt, *args):
-        pass    # the log file is the record
+
+class Handler(fakehttp.Handler):
+    server_version = "fake-aws/1"
 
     # -- plumbing
 
-    def reply(self, service, status, body, ctype="application/json",
-              headers=()):
-        data = body.encode() if isinstance(body, str) else body
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-        self.server.state.note(service, self.command,
-                               urllib.parse.urlsplit(self.path).path, status)
+    def log_line(self, status):
+        return f"{self.svc} {self.command} {self.path_only} {status}"
 
-    def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n > 0 else b""
-
-    def stall(self, service):
+    def stall(self):
         """--hang and --delay; True if the request is to go unanswered."""
         args = self.server.state.args
-        if service in args.hang:
-            self.server.state.note(service, self.command, self.path, "hang")
-            time.sleep(args.hang_for)
-            self.close_connection = True
+        if self.svc in args.hang:
+            self.server.note(f"{self.svc} {self.command} {self.path} hang")
+            self.hang(args.hang_for)
             return True
-        if service in args.delay:
-            time.sleep(args.delay[service])
+        if self.svc in args.delay:
+            time.sleep(args.delay[self.svc])
         return False
 
     def service(self):
-        path = urllib.parse.urlsplit(self.path).path
+        path = self.path_only
         if path.startswith("/latest/"):
             return "imds"
         if path == self.server.state.args.ecs_path:
@@ -124,78 +128,74 @@ class Handler(BaseHTTPRequestHandler):
             return "sts"
         return "none"
 
-    def dispatch(self):
-        svc = self.service()
-        if svc == "none":
-            self.body()
-            return self.reply(svc, 404, "not found\n", "text/plain")
-        if self.stall(svc):
+    def respond(self):
+        self.svc = self.service()
+        if self.svc == "none":
+            return self.reply(404, "not found\n", TEXT)
+        if self.stall():
             return None
-        return getattr(self, svc)()
-
-    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = dispatch
+        return getattr(self, self.svc)()
 
     # -- IMDSv2
 
     def imds(self):
         st = self.server.state
-        path = urllib.parse.urlsplit(self.path).path
-        self.body()
+        path = self.path_only
         if path == "/latest/api/token":
             return self.imds_token()
         if self.command != "GET":
-            return self.reply("imds", 405, "", "text/plain")
+            return self.reply(405, "", TEXT)
         tok = self.headers.get("X-aws-ec2-metadata-token")
         with st.lock:
             valid = tok is not None and \
                 st.imds_tokens.get(tok, 0) > time.monotonic()
         if not valid:
-            return self.reply("imds", 401, "", "text/plain")
+            return self.reply(401, "", TEXT)
         role = st.args.imds_role
         if path == IMDS_CREDS:
             if not role:
-                return self.reply("imds", 404, "", "text/plain")
-            return self.reply("imds", 200, role + "\n", "text/plain")
+                return self.reply(404, "", TEXT)
+            return self.reply(200, role + "\n", TEXT)
         if path == IMDS_CREDS + role and role:
             c = st.credentials("imds")
             doc = {"Code": "Success", "LastUpdated":
                    time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                    "Type": "AWS-HMAC", **c}
-            return self.reply("imds", 200, json.dumps(doc, indent=2),
-                              "text/plain")
-        return self.reply("imds", 404, "", "text/plain")
+            return self.reply(200, json.dumps(doc, indent=2),
+                              TEXT)
+        return self.reply(404, "", TEXT)
 
     def imds_token(self):
         if self.command != "PUT":
-            return self.reply("imds", 405, "", "text/plain")
+            return self.reply(405, "", TEXT)
         if self.headers.get("X-Forwarded-For") is not None:
-            return self.reply("imds", 403, "", "text/plain")
+            return self.reply(403, "", TEXT)
         ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds", "")
         if not ttl.isdigit() or not 1 <= int(ttl) <= 21600:
-            return self.reply("imds", 400, "", "text/plain")
+            return self.reply(400, "", TEXT)
         tok = "AQAEA" + secrets.token_urlsafe(40)
         with self.server.state.lock:
             self.server.state.imds_tokens[tok] = time.monotonic() + int(ttl)
-        return self.reply("imds", 200, tok, "text/plain",
+        return self.reply(200, tok, TEXT,
                           [("X-aws-ec2-metadata-token-ttl-seconds", ttl)])
 
     # -- ECS / EKS container credentials
 
     def ecs(self):
         st = self.server.state
-        self.body()
         if self.command != "GET":
-            return self.reply("ecs", 405, "", "text/plain")
+            return self.reply(405, "", TEXT)
         want = st.args.ecs_auth
         if want is not None and self.headers.get("Authorization") != want:
-            return self.reply("ecs", 401, json.dumps(
-                {"Code": "InvalidToken", "Message": "bad Authorization"}))
+            return self.reply(401, json.dumps(
+                {"Code": "InvalidToken", "Message": "bad Authorization"}),
+                JSON)
         c = st.credentials("ecs")
         doc = {"AccessKeyId": c["AccessKeyId"],
                "SecretAccessKey": c["SecretAccessKey"],
                "Token": c["Token"], "Expiration": c["Expiration"],
                "RoleArn": "arn:aws:iam::123456789012:role/tel-task"}
-        return self.reply("ecs", 200, json.dumps(doc))
+        return self.reply(200, json.dumps(doc), JSON)
 
     # -- STS AssumeRoleWithWebIdentity
 
@@ -205,16 +205,15 @@ class Handler(BaseHTTPRequestHandler):
                 f'<Code>{escape(code)}</Code><Message>{escape(message)}'
                 '</Message></Error><RequestId>'
                 f'{secrets.token_hex(8)}</RequestId></ErrorResponse>')
-        return self.reply("sts", status, body, "text/xml")
+        return self.reply(status, body, "text/xml")
 
     def sts_params(self):
         if self.command == "POST":
             ctype = self.headers.get("Content-Type", "")
             if not ctype.startswith("application/x-www-form-urlencoded"):
                 return None
-            text = self.body().decode("utf-8", "replace")
+            text = self.data.decode("utf-8", "replace")
         else:
-            self.body()
             text = urllib.parse.urlsplit(self.path).query
         return dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
 
@@ -271,47 +270,11 @@ class Handler(BaseHTTPRequestHandler):
             '  <ResponseMetadata><RequestId>'
             f'{secrets.token_hex(8)}</RequestId></ResponseMetadata>\n'
             '</AssumeRoleWithWebIdentityResponse>\n')
-        return self.reply("sts", 200, body, "text/xml")
-
-
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        # clients that give up (timeouts under test) are no error here
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
-def write_atomic(path, text):
-    with open(path + ".tmp", "w") as f:
-        f.write(text)
-    os.rename(path + ".tmp", path)
-
-
-def blackhole(dirname):
-    """A port whose accept queue is full: new SYNs are dropped."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    s.listen(0)
-    port = s.getsockname()[1]
-    fillers = []
-    for _ in range(4):
-        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        c.setblocking(False)
-        try:
-            c.connect(("127.0.0.1", port))
-        except BlockingIOError:
-            pass
-        fillers.append(c)
-        time.sleep(0.05)
-    write_atomic(os.path.join(dirname, "blackhole-port"), f"{port}\n")
-    return [s] + fillers
+        return self.reply(200, body, "text/xml")
 
 
 def parse_args(argv):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--dir", required=True)
+    ap = fakehttp.parser(__doc__)
     ap.add_argument("--expires-in", type=int, default=6 * 3600)
     ap.add_argument("--hang", action="append", default=[],
                     choices=["imds", "ecs", "sts"])
@@ -324,8 +287,8 @@ def parse_args(argv):
     ap.add_argument("--role-arn",
                     default="arn:aws:iam::123456789012:role/tel-web")
     ap.add_argument("--web-token", default="")
+    ap.add_argument("--imds-from-minio", action="store_true")
     ap.add_argument("--blackhole", action="store_true")
-    ap.add_argument("--lifetime", type=float, default=300)
     args = ap.parse_args(argv)
     args.delay = {k: float(v) for k, v in
                   (d.split("=", 1) for d in args.delay)}
@@ -334,21 +297,11 @@ def parse_args(argv):
 
 def main(argv):
     args = parse_args(argv)
-    srv = Server(("127.0.0.1", 0), Handler)
-    srv.state = State(args)
-    keep = blackhole(args.dir) if args.blackhole else []
-    write_atomic(os.path.join(args.dir, "port"),
-                 f"{srv.server_address[1]}\n")
-    timer = threading.Timer(args.lifetime, srv.shutdown)
-    timer.daemon = True
-    timer.start()
-    try:
-        srv.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    for s in keep:
-        s.close()
-    return 0
+    srv = fakehttp.Server(Handler, os.path.join(args.dir, "log"))
+    srv.state = State(args, srv.lock)
+    keep = (fakehttp.blackhole(os.path.join(args.dir, "blackhole-port"))
+            if args.blackhole else [])
+    return fakehttp.serve(srv, args.dir, args.lifetime, keep)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """fake_s3.py: a scripted fake S3 on loopback for tel-s3-put's retry tests.
 
-usage: fake_s3.py MODE      (run in the test's scratch directory)
+usage: fake_s3.py MODE [--dir DIR] [--lifetime SEC]
 
-Writes its port to ./port once listening, and logs every request as
-"METHOD PATH?QUERY AKID AMZDATE" to ./requests.log.  It checks that the
-signed x-amz-content-sha256 is the body's SHA-256 but not the signature
-(MinIO checks that in t4001): the point is the replies MinIO cannot be
-made to give.  MODEs:
+In DIR (default: the current directory, the test's scratch one), writes
+its port to DIR/port once listening and logs every request as "METHOD
+PATH?QUERY AKID AMZDATE" to DIR/requests.log; stops after --lifetime
+seconds (300) or on SIGTERM.  It checks that the signed
+x-amz-content-sha256 is the body's SHA-256 but not the signature (MinIO
+checks that in t4001): the point is the replies MinIO cannot be made to
+give.  MODEs:
 
   plain           every request succeeds; ETag the body's MD5
   skew            a PUT signed more than 10 s away from the fake's clock
@@ -26,13 +28,16 @@ made to give.  MODEs:
 import calendar
 import email.utils
 import hashlib
-import http.server
 import os
 import re
 import sys
 import time
 
-MODE = sys.argv[1]
+sys.dont_write_bytecode = True     # no t/py/__pycache__ in the source tree
+import fakehttp                     # noqa: E402
+
+MODES = ("plain", "skew", "slowdown", "expired", "denied", "badetag",
+         "complete-retry", "complete-fail", "hostile")
 SEEN = {}
 
 
@@ -41,67 +46,55 @@ def count(k):
     return SEEN[k]
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def reply(self, code, body=b"", headers=()):
-        self.send_response(code)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+class Handler(fakehttp.Handler):
+    mode = "plain"
 
     def error(self, code, name, date=None):
         h = [("x-amz-request-id", "REQ%d" % count("id"))]
         if date:
             h.append(("Date", date))
         body = "<Error><Code>%s</Code><Message>fake %s</Message></Error>" % (name, name)
-        self.reply(code, body.encode(), h)
+        self.reply(code, body, headers=h)
 
     def complete(self, body):
-        if MODE == "complete-retry" and count("complete") == 1:
+        if self.mode == "complete-retry" and count("complete") == 1:
             return self.reply(200, b"<Error><Code>InternalError</Code><Message>try again</Message></Error>")
-        if MODE == "complete-fail":
+        if self.mode == "complete-fail":
             return self.reply(200, b"<Error><Code>InvalidPart</Code><Message>no</Message></Error>")
         parts = re.findall(rb'<ETag>"([0-9a-f]+)"</ETag>', body)
         md5 = hashlib.md5(b"".join(bytes.fromhex(p.decode()) for p in parts)).hexdigest()
         xml = "<CompleteMultipartUploadResult><ETag>&quot;%s-%d&quot;</ETag></CompleteMultipartUploadResult>"
-        self.reply(200, (xml % (md5, len(parts))).encode())
+        self.reply(200, xml % (md5, len(parts)))
 
-    def any(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+    def respond(self):
+        body = self.data
         auth = self.headers.get("Authorization", "")
         akid = re.sub(r".*Credential=([^/]*)/.*", r"\1", auth)
         amz = self.headers.get("x-amz-date", "")
-        with open("requests.log", "a") as f:
-            f.write("%s %s %s %s\n" % (self.command, self.path, akid, amz))
+        self.server.note("%s %s %s %s" % (self.command, self.path, akid, amz))
         if self.headers.get("x-amz-content-sha256") != hashlib.sha256(body).hexdigest():
             return self.error(400, "XAmzContentSHA256Mismatch")
         etag = '"%s"' % hashlib.md5(body).hexdigest()
         put = self.command == "PUT"
-        if MODE == "skew" and put:
+        if self.mode == "skew" and put:
             server = time.time() + 7200
             signed = calendar.timegm(time.strptime(amz, "%Y%m%dT%H%M%SZ"))
             if abs(signed - server) > 10:
                 return self.error(403, "RequestTimeTooSkewed",
                                   email.utils.formatdate(server, usegmt=True))
-        if MODE == "slowdown" and put and count("put") <= 2:
+        if self.mode == "slowdown" and put and count("put") <= 2:
             return self.error(503, "SlowDown")
-        if MODE == "expired" and akid != "NEWKEY":
+        if self.mode == "expired" and akid != "NEWKEY":
             return self.error(400, "ExpiredToken")
-        if MODE == "denied":
+        if self.mode == "denied":
             return self.error(403, "AccessDenied")
-        if MODE == "hostile":
+        if self.mode == "hostile":
             tok = self.headers.get("x-amz-security-token", "")
             return self.reply(403, (
                 "<Error><Code>Access\x1b[2JDenied</Code><Message>no \x1b[31m"
                 "red\x1b[0m, and your token is %s</Message><RequestId>R\x07"
                 "</RequestId></Error>" % tok).encode())
-        if MODE == "badetag" and put:
+        if self.mode == "badetag" and put:
             etag = '"%s"' % ("0" * 32)
         if self.command == "POST" and "uploads" in self.path:
             return self.reply(200, b"<InitiateMultipartUploadResult><UploadId>UP&amp;1</UploadId></InitiateMultipartUploadResult>")
@@ -109,13 +102,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.complete(body)
         if self.command == "DELETE":
             return self.reply(204)
-        self.reply(200, b"", [("ETag", etag)])
-
-    do_PUT = do_POST = do_DELETE = do_GET = any
+        self.reply(200, headers=[("ETag", etag)])
 
 
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-with open("port.tmp", "w") as f:
-    f.write(str(server.server_port))
-os.rename("port.tmp", "port")
-server.serve_forever()
+def main():
+    ap = fakehttp.parser(__doc__, dirname=".")
+    ap.add_argument("mode", choices=MODES)
+    args = ap.parse_args()
+    Handler.mode = args.mode
+    srv = fakehttp.Server(Handler, os.path.join(args.dir, "requests.log"))
+    return fakehttp.serve(srv, args.dir, args.lifetime)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -18,28 +18,31 @@ flight (this one included) when it arrived.
 --fail-part N   answer UploadPart number N with 403 AccessDenied (a
                 failure for good) instead of passing it on
 
-Python 3 standard library only; stops after --lifetime seconds (300).
+Python 3 standard library only; stops after --lifetime seconds (300) or
+on SIGTERM.
 """
-import argparse
 import http.client
 import os
+import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.dont_write_bytecode = True     # no t/py/__pycache__ in the source tree
+import fakehttp                     # noqa: E402
 
 
 class Gate:
-    def __init__(self, args):
+    def __init__(self, args, note):
         self.args = args
+        self.note = note        # the server's log
         self.cv = threading.Condition()
         self.inflight = 0
-        self.log = open(os.path.join(args.dir, "log"), "a", buffering=1)
 
     def enter(self, part):
         with self.cv:
             self.inflight += 1
-            self.log.write(f"part {part} inflight {self.inflight}\n")
+            self.note(f"part {part} inflight {self.inflight}")
             self.cv.notify_all()
             end = time.monotonic() + self.args.gate_wait
             while self.inflight < self.args.gate and time.monotonic() < end:
@@ -50,78 +53,52 @@ class Gate:
             self.inflight -= 1
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def forward(self):
+class Handler(fakehttp.Handler):
+    def respond(self):
         gate = self.server.gate
-        n = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(n) if n else b""
         q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
         part = q.get("partNumber", [None])[0]
-        if part is not None and self.command == "PUT":
-            if part == gate.args.fail_part:
-                gate.log.write(f"part {part} refused\n")
-                msg = (b"<Error><Code>AccessDenied</Code><Message>s3_gate "
-                       b"refuses this part</Message></Error>")
-                self.send_response(403)
-                self.send_header("Content-Length", str(len(msg)))
-                self.end_headers()
-                self.wfile.write(msg)
-                return
-            gate.enter(part)
+        if part is None or self.command != "PUT":
+            return self.relay()
+        if part == gate.args.fail_part:
+            gate.note(f"part {part} refused")
+            return self.reply(403, b"<Error><Code>AccessDenied</Code>"
+                              b"<Message>s3_gate refuses this part</Message>"
+                              b"</Error>")
+        gate.enter(part)
         try:
-            self.relay(body)
+            self.relay()
         finally:
-            if part is not None and self.command == "PUT":
-                gate.leave()
+            gate.leave()
 
-    def relay(self, body):
+    def relay(self):
         up = urllib.parse.urlsplit(self.server.gate.args.upstream)
         c = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
         c.putrequest(self.command, self.path, skip_host=True,
                      skip_accept_encoding=True)
         for k, v in self.headers.items():
             c.putheader(k, v)
-        c.endheaders(body)
+        c.endheaders(self.data)
         r = c.getresponse()
         data = r.read()
-        self.send_response(r.status)
-        for k, v in r.getheaders():
-            if k.lower() not in ("content-length", "transfer-encoding",
-                                 "connection", "server", "date"):
-                self.send_header(k, v)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
         c.close()
-
-    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = forward
+        self.reply(r.status, data, headers=[
+            (k, v) for k, v in r.getheaders()
+            if k.lower() not in ("content-length", "transfer-encoding",
+                                 "connection", "server", "date")])
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = fakehttp.parser(__doc__)
     ap.add_argument("--upstream", required=True)
-    ap.add_argument("--dir", required=True)
     ap.add_argument("--gate", type=int, default=1)
     ap.add_argument("--gate-wait", type=float, default=20)
     ap.add_argument("--fail-part")
-    ap.add_argument("--lifetime", type=float, default=300)
     args = ap.parse_args()
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    srv.gate = Gate(args)
-    with open(os.path.join(args.dir, "port.tmp"), "w") as f:
-        f.write(str(srv.server_address[1]))
-    os.rename(os.path.join(args.dir, "port.tmp"),
-              os.path.join(args.dir, "port"))
-    threading.Timer(args.lifetime, srv.shutdown).start()
-    srv.serve_forever()
+    srv = fakehttp.Server(Handler, os.path.join(args.dir, "log"))
+    srv.gate = Gate(args, srv.note)
+    return fakehttp.serve(srv, args.dir, args.lifetime)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
