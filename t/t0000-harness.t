@@ -3,11 +3,14 @@ test_description='the test harness itself: failures are seen, skips are honest'
 . "$(dirname "$0")/test-lib.sh"
 
 # Runs a small script against test-lib.sh and keeps its TAP output.
+# run_sub NAME <SCRIPT: runs SCRIPT as a test script of its own; its
+# skips are noted in NAME.peers/skipped, not in the run's (run-suite).
 run_sub() {
 	cat >"$1.t" &&
 	sed -i "1i . \"$TEST_DIRECTORY/test-lib.sh\"" "$1.t" &&
+	mkdir -p "$1.peers" &&
 	(TEL_TEST_REQUIRE_PEERS=${REQUIRE:-0} TEST_DIRECTORY="$TEST_DIRECTORY" \
-	    sh "$1.t" >"$1.out" 2>"$1.err")
+	    TEL_PEERS_DIR="$PWD/$1.peers" sh "$1.t" >"$1.out" 2>"$1.err")
 }
 
 test_expect_success 'a passing test says ok, the plan follows' '
@@ -57,7 +60,9 @@ test_expect_success 'a missing prerequisite skips the test' '
 	test_done
 	EOF
 	test_grep "^ok 1 - with" prereq.out &&
-	test_grep "^ok 2 # skip without (missing MISSING)" prereq.out
+	test_grep "^ok 2 # skip without (missing MISSING)" prereq.out &&
+	echo "prereq: test 2, missing MISSING" >want &&
+	test_cmp want prereq.peers/skipped
 '
 
 test_expect_success 'a lazy prerequisite is checked once, and only when asked for' '
@@ -81,6 +86,8 @@ test_expect_success 'a missing peer skips, or fails when peers are required' '
 	EOF
 	run_sub skip <peer.body &&
 	test_grep "^1..0 # SKIP no broker here" skip.out &&
+	echo "skip: the whole script: no broker here" >want &&
+	test_cmp want skip.peers/skipped &&
 	REQUIRE=1 &&
 	test_must_fail run_sub required <peer.body &&
 	test_grep "^Bail out! .*required peer missing: no broker here" required.out
