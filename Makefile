@@ -173,6 +173,7 @@ $(B)/t/bench-scan: $(B)/obj/t/bench/scan.o $(LIBTEL)
 	$(CC) $(TEL_LDFLAGS) -o $@ $^ $(libs_jansson) $(LDLIBS)
 
 bench: $(BINS) $(B)/t/bench-scan
+	@bash t/peers/setup.sh kafka minio bench
 	@for b in $(filter-out t/bench/lib-%.sh,$(wildcard t/bench/*.sh)); do \
 		echo; TEL_BUILD=$(abspath $(B)) sh $$b || exit 1; done
 
