@@ -8,8 +8,8 @@ PKG_CONFIG ?=	pkg-config
 PROVE ?=	prove
 PROVE_FLAGS ?=	-j2
 
-TOOLS =		tel-batch tel-check tel-gen tel-kafka-cat tel-kafka-put tel-mktopic \
-		tel-s3-put
+TOOLS =		tel-batch tel-check tel-gen tel-kafka-cat tel-kafka-put \
+		tel-kinesis-cat tel-kinesis-put tel-mkstream tel-mktopic tel-s3-put
 
 # SANITIZE=1 builds with ASan+UBSan into its own tree, so both coexist.
 ifeq ($(SANITIZE),1)
@@ -54,6 +54,9 @@ tel-kafka-put_LIBS = $(libs_rdkafka) $(libs_curl) $(libs_openssl) -lm
 tel-mktopic_LIBS = $(libs_rdkafka) $(libs_curl) $(libs_openssl) -lm
 tel-kafka-cat_LIBS = $(libs_rdkafka) $(libs_curl) $(libs_openssl) -lm
 tel-s3-put_LIBS = $(libs_curl) $(libs_openssl) -lm
+tel-kinesis-put_LIBS = $(libs_curl) $(libs_openssl) $(libs_jansson) -lm
+tel-kinesis-cat_LIBS = $(libs_curl) $(libs_openssl) $(libs_jansson) -lm
+tel-mkstream_LIBS = $(libs_curl) $(libs_openssl) $(libs_jansson) -lm
 
 UNIT_SRC =	$(wildcard t/unit/*.c)
 UNIT_BIN =	$(UNIT_SRC:t/unit/%.c=$(B)/t/unit-%)
@@ -89,6 +92,8 @@ $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 unit-sigv4_LIBS = $(libs_openssl)
 unit-creds_LIBS = $(libs_curl) $(libs_openssl)
 unit-mskiam_LIBS = $(libs_openssl)
+unit-kpl_LIBS = $(libs_openssl)
+unit-kinesis_LIBS = $(libs_curl) $(libs_openssl) $(libs_jansson)
 $(B)/t/unit-%: $(B)/obj/t/unit/%.o $(LIBTEL)
 	@mkdir -p $(@D)
 	$(CC) $(TEL_LDFLAGS) -o $@ $^ $(unit-$*_LIBS) -lm $(LDLIBS)
@@ -97,6 +102,8 @@ $(B)/t/unit-%: $(B)/obj/t/unit/%.o $(LIBTEL)
 HELPER_SRC =	$(wildcard t/helper/*.c)
 HELPER_BIN =	$(HELPER_SRC:t/helper/%.c=$(B)/t/helper-%)
 helper-aws-creds_LIBS = $(libs_curl) $(libs_openssl)
+helper-kpl_LIBS = $(libs_openssl)
+helper-kinesis-sign_LIBS = $(libs_curl) $(libs_openssl) $(libs_jansson)
 $(B)/t/helper-%: $(B)/obj/t/helper/%.o $(LIBTEL)
 	@mkdir -p $(@D)
 	$(CC) $(TEL_LDFLAGS) -o $@ $^ $(helper-$*_LIBS) -lm $(LDLIBS)
@@ -107,6 +114,9 @@ fuzz-jsonscan_LIBS = $(libs_jansson)
 fuzz-control_LIBS = $(libs_jansson)
 fuzz-gzip_LIBS = $(libs_deflate) $(libs_zlib)
 fuzz-creds_LIBS = $(libs_curl) $(libs_openssl)
+fuzz-kpl_LIBS = $(libs_openssl)
+fuzz-base64_LIBS = $(libs_openssl)
+fuzz-kinesis_LIBS = $(libs_curl) $(libs_openssl) $(libs_jansson)
 fuzz-prefix_OBJ = $(B)/obj/tel-batch/prefix.o
 fuzz-meta_OBJ = $(B)/obj/tel-batch/meta.o $(B)/obj/tel-batch/prefix.o
 fuzz-schema_OBJ = $(B)/obj/tel-check/schema.o $(B)/obj/tel-check/validate.o \
@@ -114,7 +124,6 @@ fuzz-schema_OBJ = $(B)/obj/tel-check/schema.o $(B)/obj/tel-check/validate.o \
 fuzz-schema_LIBS = $(libs_jansson)
 fuzz-validate_OBJ = $(fuzz-schema_OBJ)
 fuzz-validate_LIBS = $(libs_jansson)
-fuzz-value_OBJ = $(B)/obj/tel-kafka-cat/value.o
 fuzz-value_LIBS = $(libs_jansson)
 fuzz-s3xml_OBJ = $(B)/obj/tel-s3-put/manifest.o
 .SECONDEXPANSION:
@@ -125,7 +134,6 @@ $(B)/t/fuzz-%: $(B)/obj/t/fuzz/fuzz-%.o $$(fuzz-$$*_OBJ) $(B)/obj/t/fuzz/driver.
 $(B)/obj/t/fuzz/fuzz-prefix.o: CPPFLAGS += -Itel-batch
 $(B)/obj/t/fuzz/fuzz-meta.o: CPPFLAGS += -Itel-batch
 $(B)/obj/t/fuzz/fuzz-schema.o $(B)/obj/t/fuzz/fuzz-validate.o: CPPFLAGS += -Itel-check
-$(B)/obj/t/fuzz/fuzz-value.o: CPPFLAGS += -Itel-kafka-cat
 $(B)/obj/t/fuzz/fuzz-s3xml.o: CPPFLAGS += -Itel-s3-put
 $(B)/obj/t/fuzz/driver.o: t/fuzz/driver.c $(B)/flags
 	@mkdir -p $(@D)
@@ -184,12 +192,12 @@ fuzz:
 	@for f in $(FUZZ_SRC); do \
 		n=$$(basename $$f .c); \
 		$(FUZZ_CC) -std=c11 -g -O1 $(TEL_CPPFLAGS) -Itel-batch \
-		    -Itel-check -Itel-kafka-cat -Itel-s3-put \
+		    -Itel-check -Itel-s3-put \
 		    -fsanitize=fuzzer,address,undefined \
 		    -o build/fuzz/$$n $$f $(LIB_SRC) tel-batch/prefix.c \
 		    tel-batch/meta.c tel-check/schema.c tel-check/validate.c \
 		    tel-check/fast.c \
-		    tel-kafka-cat/value.c tel-s3-put/manifest.c \
+		    tel-s3-put/manifest.c \
 		    $(libs_jansson) $(libs_rdkafka) \
 		    $(libs_deflate) $(libs_zlib) $(libs_curl) $(libs_openssl) -lm || exit 1; \
 		mkdir -p build/fuzz/$$n.corpus; \

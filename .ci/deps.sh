@@ -7,11 +7,13 @@ PKGS="build-essential pkg-config librdkafka-dev zlib1g-dev libdeflate-dev
 libcurl4-openssl-dev libssl-dev libjansson-dev mandoc perl python3 python3-venv
 tzdata kcat openssl util-linux pigz jq time"
 
-# The test peers run Kafka on a JVM (fetched with Maven) and build MinIO
-# with Go; machines that already have them keep theirs.
+# The test peers run Kafka on a JVM (fetched with Maven), build MinIO
+# with Go and fetch kinesalite with npm; machines that already have them
+# keep theirs.
 command -v java >/dev/null 2>&1 || PKGS="$PKGS openjdk-17-jre-headless"
 command -v mvn >/dev/null 2>&1 || PKGS="$PKGS maven"
 command -v go >/dev/null 2>&1 || PKGS="$PKGS golang-go"
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 
 missing=
 for p in $PKGS; do

@@ -13,6 +13,12 @@
 size_t	base64_encode(const void *, size_t, char *);
 size_t	base64url_encode(const void *, size_t, char *);
 
+/*
+ * Decodes standard, padded base64 into out (3n/4 bytes); -1 if s[0..n)
+ * is not such a text.
+ */
+int	base64_decode(const char *, size_t, void *, size_t *);
+
 /* Lowercase hex of n bytes into out (2n bytes and a NUL). */
 void	hex_encode(const void *, size_t, char *);
 

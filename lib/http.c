@@ -574,3 +574,40 @@ out:
 	curl_url_cleanup(u);
 	return rc;
 }
+
+/*
+ * The endpoint's scheme and host[:port] as curl will send it in Host:
+ * lowercase, the scheme's default port left out.
+ */
+int
+http_endpoint(const char *url, char *scheme, size_t ssz, char *host,
+    size_t hsz)
+{
+	const char *a = strstr(url, "://"), *end;
+	size_t n, i;
+
+	if (a == NULL || (size_t)(a - url) >= ssz)
+		goto bad;
+	snprintf(scheme, ssz, "%.*s", (int)(a - url), url);
+	for (i = 0; scheme[i] != '\0'; i++)
+		scheme[i] = (char)tolower((unsigned char)scheme[i]);
+	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
+		goto bad;
+	a += 3;
+	end = a + strcspn(a, "/?#");
+	if (strcmp(end, "") != 0 && strcmp(end, "/") != 0)
+		goto bad;
+	if ((n = (size_t)(end - a)) == 0 || n >= hsz || memchr(a, '@', n))
+		goto bad;
+	for (i = 0; i < n; i++)
+		host[i] = (char)tolower((unsigned char)a[i]);
+	host[n] = '\0';
+	if ((strcmp(scheme, "https") == 0 && n > 4 &&
+	    strcmp(host + n - 4, ":443") == 0) ||
+	    (strcmp(scheme, "http") == 0 && n > 3 &&
+	    strcmp(host + n - 3, ":80") == 0))
+		*strrchr(host, ':') = '\0';
+	return 0;
+bad:
+	return -1;
+}

@@ -103,4 +103,12 @@ void	http_resp_free(struct http_resp *);
  */
 int	http_url_host(const char *, char *, size_t, char *, size_t);
 
+/*
+ * An AWS endpoint URL, http(s)://HOST[:PORT] with at most a "/" after
+ * it: its scheme and the host[:port] that curl sends in Host (and so
+ * the one to sign), lowercase, the scheme's default port left out.  -1
+ * if it is not of that form or does not fit.
+ */
+int	http_endpoint(const char *, char *, size_t, char *, size_t);
+
 #endif

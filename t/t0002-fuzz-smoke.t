@@ -2,7 +2,7 @@
 test_description='every fuzz target survives its corpus and random rounds'
 . "$(dirname "$0")/test-lib.sh"
 
-for target in control creds gzip jsonscan meta ndjson number prefix rfc3339 s3xml \
+for target in base64 control creds gzip jsonscan kpl meta ndjson number prefix rfc3339 s3xml \
     schema validate \
     value; do
 	test_expect_success "fuzz target $target" "

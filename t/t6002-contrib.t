@@ -8,8 +8,8 @@ C=$TEL_SRC/contrib
 # tel host may need.  Source: "Semantics of IAM authorization policy
 # actions and resources", Amazon MSK Developer Guide,
 # https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html
-# (kafka-cluster:*); the Service Authorization Reference for Amazon S3
-# and AWS KMS (s3:*, kms:*).
+# (kafka-cluster:*); the Service Authorization Reference for Amazon S3,
+# AWS KMS and Amazon Kinesis Data Streams (s3:*, kms:*, kinesis:*).
 cat >known-actions <<\END
 kafka-cluster:Connect
 kafka-cluster:DescribeCluster
@@ -36,17 +36,27 @@ s3:ListMultipartUploadParts
 s3:PutObjectTagging
 kms:GenerateDataKey
 kms:Decrypt
+kinesis:PutRecords
+kinesis:ListShards
+kinesis:GetShardIterator
+kinesis:GetRecords
+kinesis:CreateStream
+kinesis:DescribeStreamSummary
+kinesis:IncreaseStreamRetentionPeriod
+kinesis:DecreaseStreamRetentionPeriod
 END
 
 # check_policy.py KNOWN FILE...: each file is an IAM policy of Allow
 # statements whose actions are all in KNOWN (so no wildcards) and whose
-# resources are single MSK cluster/topic/group, S3 prefix or KMS key ARNs.
+# resources are single MSK cluster/topic/group, Kinesis stream, S3 prefix
+# or KMS key ARNs.
 cat >check_policy.py <<\END
 import json, re, sys
 known = set(open(sys.argv[1]).read().split())
 arn = re.compile(
     r"arn:aws:kafka:[a-z0-9-]+:\d{12}:(cluster/[^/*]+/[0-9a-f-]+"
     r"|(topic|group)/[^/*]+/[0-9a-f-]+/[^/*]+)$"
+    r"|arn:aws:kinesis:[a-z0-9-]+:\d{12}:stream/[A-Za-z0-9_.-]+$"
     r"|arn:aws:s3:::[a-z0-9.-]+/[^*]+/\*$"
     r"|arn:aws:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]+$")
 bad = 0
@@ -129,6 +139,30 @@ test_expect_success 'each host has the actions its tools need, and no more' '
 	test_grep -v "\"kafka-cluster:ReadData\"" "$C/iam/producer-policy.json" &&
 	test_grep -v "\"s3:" "$C/iam/producer-policy.json" &&
 	test_grep "\"kms:GenerateDataKey\"" "$C/iam/consumer-kms-policy.json"
+'
+
+# What tel-kinesis-put, tel-kinesis-cat and tel-mkstream call: each
+# policy allows its tool's calls (taken from the code itself) and no
+# other tool's.
+kinesis_ops() {
+	grep -ho "\"\(PutRecords\|ListShards\|GetShardIterator\|GetRecords\|CreateStream\|DescribeStreamSummary\|[A-Za-z]*StreamRetentionPeriod\)\"" \
+	    "$TEL_SRC"/$1/*.c | tr -d "\"" | sort -u
+}
+
+test_expect_success 'the Kinesis policies allow what each tool calls, and no more' '
+	for pair in tel-kinesis-put:producer tel-kinesis-cat:consumer \
+	    tel-mkstream:admin; do
+		tool=${pair%%:*} pol=$C/iam/kinesis-${pair#*:}-policy.json &&
+		kinesis_ops $tool >calls &&
+		test -s calls &&
+		grep -o "\"kinesis:[A-Za-z]*\"" "$pol" | tr -d "\"" |
+			sed "s/^kinesis://" | sort -u >allowed &&
+		test_cmp calls allowed || return 1
+	done &&
+	test_grep "\"s3:PutObject\"" "$C/iam/kinesis-consumer-policy.json" &&
+	test_grep -v "\"s3:" "$C/iam/kinesis-producer-policy.json" &&
+	test_grep "\"kms:GenerateDataKey\"" "$C/iam/kinesis-kms-policy.json" &&
+	test_grep "\"kms:Decrypt\"" "$C/iam/kinesis-kms-policy.json"
 '
 
 test_lazy_prereq SYSTEMD_ANALYZE 'systemd-analyze --version'

@@ -1,248 +1,129 @@
 /*
- * --ack (ack.h): the checkpoints tel-kafka-cat writes, and the thread
- * that reads them back.  Only a checkpoint of this run counts: the run id
- * is random, so a line left in FILE by an earlier run, or another run's
- * checkpoint passed through tee, commits nothing.
+ * --ack, the Kafka side: what a checkpoint covers, the payload lib/ack.h
+ * carries for it.  That is, for each partition with lines since the last
+ * checkpoint, the next offset to commit; when checkpoints come back,
+ * their offsets merged into one list to commit.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
+#include <err.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include "ack.h"
-#include "clock.h"
-#include "control.h"
-#include "prng.h"
+#include "cat.h"
 
-#define POLL_MS		200	/* how soon the reader sees a stop */
+/* A partition's next offset to commit: the last line's offset + 1. */
+struct ack_pos {
+	const char	*topic;		/* interned */
+	int32_t		 partition;	/* -1: forgotten (revoked) */
+	int64_t		 next;
+};
 
-int
-ack_open(struct ack *a, const char *path)
+struct covered {
+	size_t		 n;
+	struct ack_pos	 pos[];
+};
+
+/* A partition taken away, for forget_in. */
+struct revoked {
+	const char	*topic;		/* interned */
+	int32_t		 partition;
+};
+
+/* How many partitions have lines since the last checkpoint. */
+size_t
+dirty_parts(const struct cat *c)
 {
-	struct tel_prng rng;
-	struct stat st;
+	size_t i, n = 0;
 
-	memset(a, 0, sizeof(*a));
-	a->path = path;
-	if (tel_prng_seed_random(&rng) == -1)
-		return -1;
-	a->run = tel_prng_next(&rng);
-	/* O_NONBLOCK: a FIFO opens at once, and its writer's open returns */
-	if ((a->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
-		return -1;
-	if (fstat(a->fd, &st) == -1 || S_ISDIR(st.st_mode)) {
-		if (S_ISDIR(st.st_mode))
-			errno = EISDIR;
-		close(a->fd);
-		a->fd = -1;
-		return -1;
-	}
-	a->follow = S_ISREG(st.st_mode);
-	return ndjson_reader_init(&a->r, a->fd, 4096);
+	for (i = 0; i < c->nparts; i++)
+		n += c->parts[i].dirty != 0;
+	return n;
 }
 
-/* Takes note of one line of FILE. */
-static void
-take_line(struct ack *a, const struct ndjson_line *l)
+/*
+ * What the next checkpoint covers: the n partitions with lines since the
+ * last one, which from now on have none.
+ */
+void *
+covered(struct cat *c, size_t n)
 {
-	struct control c;
-
-	if (l->too_long || !control_parse(l->ptr, l->len, &c) ||
-	    !c.checkpoint || c.run != a->run)
-		return;
-	if (c.seq > atomic_load(&a->back))
-		atomic_store(&a->back, c.seq);
-}
-
-/* A followed file that shrank was truncated: read it from the start. */
-static int
-rewind_if_truncated(struct ack *a)
-{
-	struct stat st;
-	off_t at;
-
-	if ((at = lseek(a->fd, 0, SEEK_CUR)) == -1 || fstat(a->fd, &st) == -1)
-		return -1;
-	if (st.st_size >= at)
-		return 0;
-	if (lseek(a->fd, 0, SEEK_SET) == -1)
-		return -1;
-	ndjson_reader_free(&a->r);
-	return ndjson_reader_init(&a->r, a->fd, 4096);
-}
-
-/* Reads what there is; 1 at the end of a FIFO, -1 on an error. */
-static int
-drain(struct ack *a)
-{
-	struct ndjson_line l;
-	ssize_t n;
-
-	for (;;) {
-		while (ndjson_next(&a->r, &l) == NDJSON_LINE)
-			take_line(a, &l);
-		if ((n = ndjson_fill(&a->r)) > 0)
-			continue;
-		if (n == -1)
-			return errno == EAGAIN || errno == EINTR ? 0 : -1;
-		if (!a->follow)
-			return 1;
-		a->r.eof = 0;	/* a file grows: its end is no end */
-		return rewind_if_truncated(a);
-	}
-}
-
-static void *
-reader(void *arg)
-{
-	struct ack *a = arg;
-	struct pollfd pfd = { a->fd, POLLIN, 0 };
-	int rc;
-
-	while (!atomic_load(&a->stop)) {
-		/* a regular file is always readable: look again later */
-		rc = poll(a->follow ? NULL : &pfd, a->follow ? 0 : 1, POLL_MS);
-		if (rc == -1 && errno != EINTR)
-			break;
-		if (rc != 0 && !a->follow)
-			rc = drain(a);	/* data, or POLLHUP: its writer left */
-		else if (rc == 0 && a->follow)
-			rc = drain(a);
-		else
-			rc = 0;
-		if (rc != 0)
-			break;
-	}
-	if (atomic_load(&a->stop))
-		return NULL;
-	a->error = errno;
-	atomic_store(&a->state, rc == 1 ? ACK_CLOSED : ACK_FAILED);
-	return NULL;
-}
-
-int
-ack_start(struct ack *a)
-{
-	if (pthread_create(&a->thread, NULL, reader, a) != 0)
-		return -1;
-	a->started = 1;
-	return 0;
-}
-
-void
-ack_free(struct ack *a)
-{
+	struct covered *k;
 	size_t i;
 
-	if (a->started) {
-		atomic_store(&a->stop, 1);
-		pthread_join(a->thread, NULL);
+	if ((k = malloc(sizeof(*k) + n * sizeof(k->pos[0]))) == NULL)
+		err(1, NULL);
+	k->n = 0;
+	for (i = 0; i < c->nparts && k->n < n; i++) {
+		if (!c->parts[i].dirty)
+			continue;
+		k->pos[k->n].topic = c->parts[i].topic;
+		k->pos[k->n].partition = c->parts[i].partition;
+		k->pos[k->n++].next = c->parts[i].next;
+		c->parts[i].dirty = 0;
 	}
-	for (i = 0; i < a->n; i++)
-		free(a->q[(a->head + i) % a->cap].pos);
-	free(a->q);
-	ndjson_reader_free(&a->r);
-	if (a->fd != -1)
-		close(a->fd);
-	a->fd = -1;
+	return k;
 }
 
-static int
-grow(struct ack *a)
+/* ack_take's: a checkpoint back, its offsets into the list (the later wins). */
+static void
+merge(void *data, void *arg)
 {
-	struct ack_snap *q;
-	size_t i, cap = a->cap ? 2 * a->cap : 64;
+	rd_kafka_topic_partition_list_t **l = arg;
+	rd_kafka_topic_partition_t *e;
+	struct covered *k = data;
+	size_t i;
 
-	if ((q = calloc(cap, sizeof(*q))) == NULL)
-		return -1;
-	for (i = 0; i < a->n; i++)
-		q[i] = a->q[(a->head + i) % a->cap];
-	free(a->q);
-	a->q = q;
-	a->head = 0;
-	a->cap = cap;
-	return 0;
+	if (*l == NULL)
+		*l = rd_kafka_topic_partition_list_new(16);
+	for (i = 0; i < k->n; i++) {
+		if (k->pos[i].partition == -1)
+			continue;
+		e = rd_kafka_topic_partition_list_find(*l, k->pos[i].topic,
+		    k->pos[i].partition);
+		if (e == NULL)
+			e = rd_kafka_topic_partition_list_add(*l,
+			    k->pos[i].topic, k->pos[i].partition);
+		e->offset = k->pos[i].next;
+	}
+	free(k);
 }
 
-size_t
-ack_checkpoint(struct ack *a, const struct ack_pos *pos, size_t n,
-    char *line, int64_t now, int flush)
-{
-	struct ack_snap *s;
-
-	if (a->n == a->cap && grow(a) == -1)
-		return 0;
-	s = &a->q[(a->head + a->n) % a->cap];
-	if ((s->pos = calloc(n ? n : 1, sizeof(*pos))) == NULL)
-		return 0;
-	memcpy(s->pos, pos, n * sizeof(*pos));
-	s->npos = n;
-	s->seq = ++a->seq;
-	s->at = now;
-	a->n++;
-	a->sent++;
-	return control_checkpoint(line, a->run, s->seq, tel_now_ms(), flush);
-}
-
+/*
+ * The offsets of every checkpoint back since the last call, merged, or
+ * NULL if none came back.
+ */
 rd_kafka_topic_partition_list_t *
-ack_take(struct ack *a)
+take_returned(struct cat *c)
 {
 	rd_kafka_topic_partition_list_t *l = NULL;
-	rd_kafka_topic_partition_t *e;
-	uint64_t back = atomic_load(&a->back);
-	struct ack_snap *s;
-	size_t i;
 
-	while (a->n > 0 && a->q[a->head].seq <= back) {
-		s = &a->q[a->head];
-		if (l == NULL)
-			l = rd_kafka_topic_partition_list_new(16);
-		for (i = 0; i < s->npos; i++) {
-			if (s->pos[i].partition == -1)
-				continue;
-			e = rd_kafka_topic_partition_list_find(l,
-			    s->pos[i].topic, s->pos[i].partition);
-			if (e == NULL)
-				e = rd_kafka_topic_partition_list_add(l,
-				    s->pos[i].topic, s->pos[i].partition);
-			e->offset = s->pos[i].next;
-		}
-		free(s->pos);
-		a->head = (a->head + 1) % a->cap;
-		a->n--;
-		a->returned++;
-		a->applied = s->seq;
-	}
+	ack_take(&c->ack, merge, &l);
 	return l;
 }
 
-void
-ack_forget(struct ack *a, const char *topic, int32_t partition)
+/* ack_each's: a partition taken away, out of a checkpoint not yet back. */
+static void
+forget_in(void *data, void *arg)
 {
-	struct ack_snap *s;
-	size_t i, j;
+	const struct revoked *r = arg;
+	struct covered *k = data;
+	size_t i;
 
-	for (i = 0; i < a->n; i++) {
-		s = &a->q[(a->head + i) % a->cap];
-		for (j = 0; j < s->npos; j++) {
-			if (s->pos[j].topic == topic &&
-			    s->pos[j].partition == partition)
-				s->pos[j].partition = -1;
-		}
+	for (i = 0; i < k->n; i++) {
+		if (k->pos[i].topic == r->topic &&
+		    k->pos[i].partition == r->partition)
+			k->pos[i].partition = -1;
 	}
 }
 
-uint64_t
-ack_oldest(const struct ack *a, int64_t now, int64_t *age)
+/* --ack: lines from partitions taken away are read again by their owner. */
+void
+forget(struct cat *c, const rd_kafka_topic_partition_list_t *l)
 {
-	if (a->n == 0) {
-		*age = 0;
-		return 0;
+	struct revoked r;
+	int i;
+
+	for (i = 0; i < l->cnt; i++) {
+		r.topic = intern(c, l->elems[i].topic);
+		r.partition = l->elems[i].partition;
+		ack_each(&c->ack, forget_in, &r);
 	}
-	*age = now - a->q[a->head].at;
-	return a->q[a->head].seq;
 }

@@ -6,8 +6,8 @@
  *	offsets.c	partitions held, offsets stored, lag
  *	render.c	a message as its line
  *	checkpoint.c	--ack: checkpoints out, commits for those back
- *	ack.c		--ack: the thread that reads them back
- *	value.c		JSON values made compact, bytes made strings
+ *	ack.c		--ack: the offsets a checkpoint covers (lib/ack.c
+ *			reads the checkpoints back)
  */
 #ifndef KCAT_CAT_H
 #define KCAT_CAT_H
@@ -21,6 +21,7 @@
 #include "kafka.h"
 #include "metrics.h"
 #include "ndjson.h"
+#include "value.h"
 
 #define MAX_TOPICS	64
 #define SETTLE_MS	3000	/* -G -e: no rebalance for this long */
@@ -70,8 +71,7 @@ struct cat {
 	struct opts		 o;
 	rd_kafka_t		*rk;
 	struct ndjson_writer	 out;
-	char			*line, *env;	/* rendered value, envelope */
-	size_t			 linecap, envcap;
+	struct value_buf	 vb, env;	/* rendered value, envelope */
 	struct part		*parts;		/* the current assignment */
 	size_t			 nparts, capparts;
 	struct pend		*pend;		/* buffered, not yet stored */
@@ -90,8 +90,6 @@ struct cat {
 	struct ack		 ack;		/* --ack */
 	int			 acking, out_closed, ack_warned;
 	int64_t			 last_checkpoint;	/* monotonic ms */
-	struct ack_pos		*pos;		/* a checkpoint's positions */
-	size_t			 cappos;
 	struct lag		*lags;		/* --metrics, kept past a revoke */
 	size_t			 nlags;
 	int64_t			 lag_at;	/* when, monotonic ms */
@@ -120,10 +118,15 @@ void		 put_lag(const struct metrics *, FILE *, void *);
 /* render.c */
 void		 emit(struct cat *, const rd_kafka_message_t *);
 
+/* ack.c */
+size_t		 dirty_parts(const struct cat *);
+void		*covered(struct cat *, size_t);
+rd_kafka_topic_partition_list_t *take_returned(struct cat *);
+void		 forget(struct cat *, const rd_kafka_topic_partition_list_t *);
+
 /* checkpoint.c */
 void		 tick_ack(struct cat *);
 void		 commit_returned(struct cat *);
-void		 forget(struct cat *, const rd_kafka_topic_partition_list_t *);
 void		 ack_finish(struct cat *);
 
 #endif

@@ -1,12 +1,10 @@
 /*
  * tel-kafka-cat --ack: checkpoints written into the output with the
- * offsets each covers, commits for those that come back (ack.c reads
- * them), a warning for those that do not, and the bounded wait for the
- * last one at the end.  See tel(7).
+ * offsets each covers (ack.c), commits for those that come back
+ * (lib/ack.c reads them), a warning for those that do not, and the
+ * bounded wait for the last one at the end.  See tel(7).
  */
 #include <err.h>
-#include <stdatomic.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,29 +20,16 @@ static void
 checkpoint(struct cat *c, int64_t now, int flush)
 {
 	char line[CONTROL_CHECKPOINT_MAX];
-	size_t i, n = 0, len;
+	size_t n, len;
 
 	c->last_checkpoint = now;
 	if (c->out_broken || c->out_closed)
 		return;
-	if (c->cappos < c->nparts) {
-		free(c->pos);
-		if ((c->pos = calloc(c->nparts, sizeof(*c->pos))) == NULL)
-			err(1, NULL);
-		c->cappos = c->nparts;
-	}
-	for (i = 0; i < c->nparts; i++) {
-		if (!c->parts[i].dirty)
-			continue;
-		c->pos[n].topic = c->parts[i].topic;
-		c->pos[n].partition = c->parts[i].partition;
-		c->pos[n++].next = c->parts[i].next;
-		c->parts[i].dirty = 0;
-	}
 	/* the last one also when only earlier ones are out: it flushes them */
-	if (n == 0 && !(flush && c->ack.n > 0))
+	if ((n = dirty_parts(c)) == 0 && !(flush && c->ack.n > 0))
 		return;
-	if ((len = ack_checkpoint(&c->ack, c->pos, n, line, now, flush)) == 0)
+	if ((len = ack_checkpoint(&c->ack, covered(c, n), line, now,
+	    flush)) == 0)
 		err(1, NULL);
 	put_line(c, line, len);
 }
@@ -56,7 +41,7 @@ commit_returned(struct cat *c)
 	rd_kafka_topic_partition_list_t *l;
 	rd_kafka_resp_err_t e;
 
-	if ((l = ack_take(&c->ack)) == NULL)
+	if ((l = take_returned(c)) == NULL)
 		return;
 	if (l->cnt > 0) {
 		/* stored too: the commit at close includes them */
@@ -71,16 +56,6 @@ commit_returned(struct cat *c)
 	rd_kafka_topic_partition_list_destroy(l);
 }
 
-/* The oldest checkpoint not back, and its age (also for --metrics). */
-static uint64_t
-oldest(struct cat *c, int64_t now, int64_t *age)
-{
-	uint64_t seq = ack_oldest(&c->ack, now, age);
-
-	c->ack.age_s = (uint64_t)*age / 1000;
-	return seq;
-}
-
 /*
  * Checkpoints that do not come back: said once after --ack-timeout (and
  * -e gives up: nothing read from now on could be committed); FILE closed
@@ -90,13 +65,13 @@ static void
 watch_acks(struct cat *c, int64_t now)
 {
 	int64_t age;
-	uint64_t seq = oldest(c, now, &age);
-	int state = atomic_load(&c->ack.state);
+	uint64_t seq = ack_oldest(&c->ack, now, &age);
+	int error, state = ack_state(&c->ack, &error);
 
 	if (state != ACK_OPEN) {
 		warnx("--ack %s: %s; nothing after checkpoint %llu is committed",
 		    c->o.ack, state == ACK_CLOSED ? "closed by the last stage" :
-		    strerror(c->ack.error), (unsigned long long)c->ack.applied);
+		    strerror(error), (unsigned long long)c->ack.applied);
 		c->failed = 1;
 		*c->stop = 1;
 		return;
@@ -130,17 +105,6 @@ tick_ack(struct cat *c)
 	watch_acks(c, now);
 }
 
-/* --ack: lines from partitions taken away are read again by their owner. */
-void
-forget(struct cat *c, const rd_kafka_topic_partition_list_t *l)
-{
-	int i;
-
-	for (i = 0; i < l->cnt; i++)
-		ack_forget(&c->ack, intern(c, l->elems[i].topic),
-		    l->elems[i].partition);
-}
-
 static void
 pause_all(struct cat *c)
 {
@@ -168,6 +132,7 @@ ack_finish(struct cat *c)
 	const char *why = "timed out";
 	uint64_t want;
 	int64_t age;
+	int error;
 
 	checkpoint(c, tel_mono_ms(), 1);
 	flush_out(c);
@@ -186,7 +151,7 @@ ack_finish(struct cat *c)
 			why = "interrupted";
 			break;
 		}
-		if (atomic_load(&c->ack.state) != ACK_OPEN) {
+		if (ack_state(&c->ack, &error) != ACK_OPEN) {
 			commit_returned(c);
 			why = "closed by the last stage";
 			break;
@@ -195,7 +160,7 @@ ack_finish(struct cat *c)
 			break;
 		if ((m = rd_kafka_consumer_poll(c->rk, 100)) != NULL)
 			rd_kafka_message_destroy(m);
-		oldest(c, tel_mono_ms(), &age);
+		ack_oldest(&c->ack, tel_mono_ms(), &age);
 		update_lag(c);
 		metrics_tick(&c->metrics);
 	}

@@ -3,7 +3,7 @@
  * With a group, a message's offset is stored only once its line has been
  * written to stdout, so a crash of this process replays and never skips;
  * with --ack, only once a checkpoint written after the line has come back
- * from the last stage (ack.c), so a crash of any stage replays.  See
+ * from the last stage (checkpoint.c), so a crash of any stage replays.  See
  * tel-kafka-cat(1) and tel(7).
  */
 #include <err.h>
@@ -350,12 +350,11 @@ cleanup(struct cat *c)
 	free(c->names);
 	free(c->parts);
 	free(c->pend);
-	free(c->line);
-	free(c->env);
-	free(c->pos);
+	value_buf_free(&c->vb);
+	value_buf_free(&c->env);
 	free(c->lags);
 	if (c->acking)
-		ack_free(&c->ack);
+		ack_free(&c->ack, free);
 	ndjson_writer_free(&c->out);
 	kafka_opts_free(&c->o.k);
 }
@@ -403,7 +402,7 @@ main(int argc, char *argv[])
 	early = open_ack_early(argc, argv, &c.ack);
 	parse_args(argc, argv, &c.o, &c.metrics);
 	if (early != NULL && (c.o.ack == NULL || strcmp(early, c.o.ack) != 0))
-		ack_free(&c.ack);	/* a topic named --ack, say */
+		ack_free(&c.ack, free);	/* a topic named --ack, say */
 	if (c.o.ack != NULL && (early == NULL || strcmp(early, c.o.ack) != 0) &&
 	    ack_open(&c.ack, c.o.ack) == -1)
 		err(1, "--ack %s", c.o.ack);

@@ -34,44 +34,6 @@ dns_bucket(const char *b)
 	return 1;
 }
 
-/*
- * The endpoint's scheme and host[:port] as curl will send it in Host:
- * lowercase, the scheme's default port left out.
- */
-static int
-parse_endpoint(const char *url, char *scheme, size_t ssz, char *host,
-    size_t hsz, char *err, size_t errsz)
-{
-	const char *a = strstr(url, "://"), *end;
-	size_t n, i;
-
-	if (a == NULL || (size_t)(a - url) >= ssz)
-		goto bad;
-	snprintf(scheme, ssz, "%.*s", (int)(a - url), url);
-	for (i = 0; scheme[i] != '\0'; i++)
-		scheme[i] = (char)tolower((unsigned char)scheme[i]);
-	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
-		goto bad;
-	a += 3;
-	end = a + strcspn(a, "/?#");
-	if (strcmp(end, "") != 0 && strcmp(end, "/") != 0)
-		goto bad;
-	if ((n = (size_t)(end - a)) == 0 || n >= hsz || memchr(a, '@', n))
-		goto bad;
-	for (i = 0; i < n; i++)
-		host[i] = (char)tolower((unsigned char)a[i]);
-	host[n] = '\0';
-	if ((strcmp(scheme, "https") == 0 && n > 4 &&
-	    strcmp(host + n - 4, ":443") == 0) ||
-	    (strcmp(scheme, "http") == 0 && n > 3 &&
-	    strcmp(host + n - 3, ":80") == 0))
-		*strrchr(host, ':') = '\0';
-	return 0;
-bad:
-	snprintf(err, errsz, "--endpoint %s: not http(s)://HOST[:PORT]", url);
-	return -1;
-}
-
 static int
 setup_address(struct s3 *s, char *err, size_t errsz)
 {
@@ -84,9 +46,12 @@ setup_address(struct s3 *s, char *err, size_t errsz)
 		snprintf(ep, sizeof(ep), "https://s3.%s.amazonaws.com", s->region);
 		url = ep;
 	}
-	if (parse_endpoint(url, scheme, sizeof(scheme), host, sizeof(host),
-	    err, errsz) == -1)
+	if (http_endpoint(url, scheme, sizeof(scheme), host, sizeof(host)) ==
+	    -1) {
+		snprintf(err, errsz, "--endpoint %s: not http(s)://HOST[:PORT]",
+		    url);
 		return -1;
+	}
 	hl = strlen(host);
 	virt = !s->o.path_style && dns_bucket(s->o.bucket) && hl > 14 &&
 	    strcmp(host + hl - 14, ".amazonaws.com") == 0;

@@ -1,8 +1,9 @@
 /*
- * Fuzz target: tel-kafka-cat's value rendering, checked against
- * jansson.  A JSON text made compact must be one line that jansson reads
- * as the same value; UTF-8 text as a string must be a JSON string that
- * jansson reads back as the same bytes.
+ * Fuzz target: the cat tools' value rendering (lib/value.c), checked
+ * against jansson.  A JSON text made compact must be one line that
+ * jansson reads as the same value; UTF-8 text as a string must be a JSON
+ * string that jansson reads back as the same bytes; whatever
+ * value_render() makes of any bytes, with any options, is one line.
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -65,10 +66,41 @@ check_string(const char *p, size_t n)
 	free(out);
 }
 
+/* Every rendering is one line: JSON, or bytes only for an envelope. */
+static void
+check_render(const char *p, size_t n)
+{
+	struct value_buf b = { NULL, 0 };
+	struct json_error e;
+	enum value_form form;
+	const char *v;
+	char why[256];
+	size_t len;
+	int raw, env;
+
+	for (raw = 0; raw < 2; raw++)
+		for (env = 0; env < 2; env++) {
+			v = value_render(&b, p, n, raw, env, "fuzz", &len,
+			    &form, why, sizeof(why));
+			if (v == NULL) {
+				if (raw && json_utf8_valid(p, n))
+					abort();	/* --raw keeps text */
+				continue;
+			}
+			if (form == VALUE_BYTES)
+				continue;
+			if (value_multiline(v, len) ||
+			    json_scan(v, len, NULL, 0, &e) == -1)
+				abort();
+		}
+	value_buf_free(&b);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_compact((const char *)data, size);
 	check_string((const char *)data, size);
+	check_render((const char *)data, size);
 	return 0;
 }

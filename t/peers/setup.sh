@@ -6,7 +6,8 @@
 #
 #   t/peers/setup.sh [TARGET...]	(bash; run with sh, it runs itself with bash)
 #
-# TARGETs (default: kafka minio toxiproxy venv, what `make test` needs):
+# TARGETs (default: kafka minio toxiproxy venv kinesalite, what `make test`
+# needs):
 #   kafka      the Apache Kafka jars pinned in t/kafka/pom.xml, from Maven
 #              Central (t/peers/kafka.sh fetch; cold: about 1 min, 90 MB)
 #   minio      MinIO server, built with `go install` at a pinned version
@@ -14,18 +15,24 @@
 #              Go module and build cache)
 #   toxiproxy  toxiproxy-server and toxiproxy-cli, pinned (go install)
 #   venv       Python venv from t/py/requirements.txt (boto3, duckdb,
-#              awscli v1, aws-msk-iam-sasl-signer-python)
+#              awscli v1, aws-msk-iam-sasl-signer-python, aws-kinesis-agg)
+#   kinesalite kinesalite, a Kinesis Data Streams server (npm), pinned, for
+#              t/peers/kinesalite.sh; its LevelDB (leveldown) comes as
+#              prebuilt binaries in the package, nothing is compiled
 #   s5cmd      s5cmd, pinned (go install)
 #   ajv        ajv, the JSON Schema validator of JavaScript (npm), pinned
-#   bench      what `make bench` adds: s5cmd, ajv and the venv (awscli is in it)
+#   bench      what `make bench` adds: s5cmd, ajv, kinesalite and the venv
+#              (awscli is in it)
 #   all        all of the above
 #
 # Everything goes under $TEL_TEST_CACHE (default ~/.cache/tel-test):
-#   bin/{minio,toxiproxy-server,toxiproxy-cli,s5cmd}, venv/, gomod/, gocache/, pip/
+#   bin/{minio,toxiproxy-server,toxiproxy-cli,s5cmd}, venv/, gomod/, gocache/, pip/,
+#   node/ (ajv), kinesalite/
 #
 # Needs: go >= 1.21 (MinIO's module wants go >= 1.24: an older go fetches a
 # newer toolchain from the Go module proxy through GOTOOLCHAIN), python3 >=
-# 3.10 with its venv module (Debian: python3-venv), flock.
+# 3.10 with its venv module (Debian: python3-venv), node and npm (Debian:
+# nodejs npm) for kinesalite and ajv, flock.
 #
 # MinIO, if Go cannot be had at all: S3Proxy (org.gaul:s3proxy on Maven
 # Central, Java 17, `jclouds.provider=filesystem`,
@@ -243,6 +250,29 @@ do_ajv() {
 	say "ajv: installed $AJV_VERSION"
 }
 
+# kinesalite, the Kinesis Data Streams server of the tests
+# (t/peers/kinesalite.sh), from npm into $CACHE/kinesalite.
+KINESALITE_VERSION=3.3.3
+do_kinesalite() {
+	local dir=$CACHE/kinesalite have
+	command -v npm >/dev/null 2>&1 || die "kinesalite: no npm (apt-get install nodejs npm)"
+	have=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' \
+	    "$dir/node_modules/kinesalite/package.json" 2>/dev/null || true)
+	if test "$have" = "$KINESALITE_VERSION" && test -d "$dir/node_modules/leveldown"; then
+		say "kinesalite: cached ($KINESALITE_VERSION)"
+		return 0
+	fi
+	mkdir -p "$dir"
+	npm install --prefix "$dir" --no-audit --no-fund --silent \
+	    "kinesalite@$KINESALITE_VERSION" >/dev/null 2>&1 ||
+		die "kinesalite: npm install failed (npm install --prefix $dir kinesalite@$KINESALITE_VERSION says why)"
+	# Its store: leveldown's prebuilt binary must load (npm may have
+	# skipped the package's install script; the prebuilds need none).
+	(cd "$dir/node_modules/kinesalite" && node -e 'require("leveldown")') ||
+		die "kinesalite: leveldown does not load on this node ($(node --version 2>&1))"
+	say "kinesalite: installed $KINESALITE_VERSION"
+}
+
 do_kafka() {
 	sh "$HERE/kafka.sh" fetch && say "kafka: jars ready"
 }
@@ -257,6 +287,8 @@ cold() {
 		venv) test -f "$CACHE/venv/.tel-stamp" || missing="$missing $t" ;;
 		toxiproxy) test -x "$CACHE/bin/toxiproxy-server" || missing="$missing $t" ;;
 		ajv) test -d "$CACHE/node/node_modules/ajv" || missing="$missing $t" ;;
+		kinesalite) test -d "$CACHE/kinesalite/node_modules/kinesalite" ||
+		    missing="$missing $t" ;;
 		*) test -x "$CACHE/bin/$t" || missing="$missing $t" ;;
 		esac
 	done
@@ -270,12 +302,12 @@ cold() {
 targets=
 for a in "${@:-default}"; do
 	case $a in
-	default) targets="$targets kafka minio toxiproxy venv" ;;
-	all) targets="$targets kafka minio toxiproxy venv s5cmd ajv" ;;
-	bench) targets="$targets s5cmd venv ajv" ;;
-	ajv|kafka|minio|toxiproxy|venv|s5cmd) targets="$targets $a" ;;
+	default) targets="$targets kafka minio toxiproxy venv kinesalite" ;;
+	all) targets="$targets kafka minio toxiproxy venv kinesalite s5cmd ajv" ;;
+	bench) targets="$targets s5cmd venv ajv kinesalite" ;;
+	ajv|kafka|minio|toxiproxy|venv|s5cmd|kinesalite) targets="$targets $a" ;;
 	-h|--help) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;/^set -e/d'; exit 0 ;;
-	*) die "unknown target '$a' (ajv kafka minio toxiproxy venv s5cmd bench all)" ;;
+	*) die "unknown target '$a' (ajv kafka minio toxiproxy venv kinesalite s5cmd bench all)" ;;
 	esac
 done
 

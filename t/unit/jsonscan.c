@@ -88,6 +88,30 @@ test_members(void)
 	    "error offset at the end");
 }
 
+/* Texts that are not strict, padded base64 have no bytes. */
+static void
+test_base64_decode_refused(void)
+{
+	static const char *const bad[] = { "Zg=", "Zg", "Z===", "Zh==",
+	    "Zm9=", "Zm=v", "Zm9v\n", "Zm 9v", "Zm9-", "=Zm9" };
+	unsigned char buf[16], all[256], back[256];
+	char text[BASE64_LEN(256)];
+	size_t i, n, len;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok(base64_decode(bad[i], strlen(bad[i]), buf, &n) == -1,
+		    "base64 decode refuses '%s'", bad[i]);
+	for (i = 0; i < 256; i++)
+		all[i] = (unsigned char)(255 - i);
+	for (i = 0; i <= 256; i += 37) {
+		n = base64_encode(all, i, text);
+		if (base64_decode(text, n, back, &len) == -1 || len != i ||
+		    memcmp(all, back, i) != 0)
+			break;
+	}
+	ok(i > 256, "base64 round trip, every byte value");
+}
+
 static void
 test_base64(void)
 {
@@ -110,6 +134,12 @@ test_base64(void)
 	n = base64url_encode("fo", 2, buf);
 	buf[n] = '\0';
 	is_str(buf, "Zm8", "base64url is unpadded");
+	for (i = 0; i < 7; i++) {
+		ok(base64_decode(out[i], strlen(out[i]), buf, &n) == 0 &&
+		    n == strlen(in[i]) && memcmp(buf, in[i], n) == 0,
+		    "base64 decode '%s'", out[i]);
+	}
+	test_base64_decode_refused();
 }
 
 int
