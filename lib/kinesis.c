@@ -36,8 +36,9 @@ setup_address(struct kinesis *k, char *err, size_t errsz)
 	}
 	if (http_endpoint(url, scheme, sizeof(scheme), k->host,
 	    sizeof(k->host)) == -1) {
-		snprintf(err, errsz, "endpoint %s: not http(s)://HOST[:PORT]",
-		    url);
+		/* not echoed: a user:password@ in it would be printed */
+		snprintf(err, errsz, "endpoint: not http(s)://HOST[:PORT] "
+		    "(no user, path or query)");
 		return -1;
 	}
 	snprintf(k->url, sizeof(k->url), "%s://%s/", scheme, k->host);
@@ -407,4 +408,48 @@ kinesis_reply_free(struct kinesis_reply *r)
 {
 	json_decref(r->json);
 	memset(r, 0, sizeof(*r));
+}
+
+int
+kinesis_getopt(struct kinesis_opts *o, int ch, const char *arg,
+    tel_usage_fn usage)
+{
+	size_t n;
+
+	switch (ch) {
+	case KINESIS_OPT_ENDPOINT:
+		if (strncmp(arg, "http://", 7) != 0 &&
+		    strncmp(arg, "https://", 8) != 0)
+			tel_bad_option("--endpoint", arg, "not http:// or "
+			    "https://", usage);
+		o->endpoint = arg;
+		return 1;
+	case KINESIS_OPT_PROFILE:
+		if (*arg == '\0')
+			tel_bad_option("--profile", arg, "empty", usage);
+		o->profile = arg;
+		return 1;
+	case KINESIS_OPT_REGION:
+		n = strlen(arg);
+		if (n == 0 || n > 32 ||
+		    strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
+			tel_bad_option("--region", arg, "not a region name",
+			    usage);
+		o->region = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+const char *
+kinesis_stream_option(const char *opt, const char *s, tel_usage_fn usage)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > KINESIS_STREAM_NAME_MAX ||
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_.-") != n)
+		tel_bad_option(opt, s, "not 1 to 128 of [a-zA-Z0-9_.-]", usage);
+	return s;
 }

@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "args.h"
 #include "creds.h"
 #include "http.h"
 #include "prng.h"
@@ -76,6 +77,32 @@ struct kinesis_reply {
 	char			 request_id[80];
 	unsigned		 attempts;	/* kinesis_do's */
 };
+
+/* getopt_long values of the options every Kinesis tool takes. */
+#define KINESIS_OPT_ENDPOINT	0x4b01
+#define KINESIS_OPT_PROFILE	0x4b02
+#define KINESIS_OPT_REGION	0x4b03
+#define KINESIS_LONGOPTS						\
+	{ "endpoint", required_argument, NULL, KINESIS_OPT_ENDPOINT },	\
+	{ "profile", required_argument, NULL, KINESIS_OPT_PROFILE },	\
+	{ "region", required_argument, NULL, KINESIS_OPT_REGION }
+
+#define KINESIS_STREAM_NAME_MAX	128		/* the API's limit */
+
+/*
+ * Takes --endpoint (http:// or https://), --profile or --region (a
+ * region's name: it goes into a host name and the signature): 1 if ch
+ * was one of them, else 0.  A bad value is a usage error.
+ */
+int	kinesis_getopt(struct kinesis_opts *, int, const char *, tel_usage_fn);
+
+/*
+ * Checks a stream name given with opt against the service's rule (1 to
+ * 128 of [a-zA-Z0-9_.-]), so a typo costs no request and the name can go
+ * into JSON and file names as it is; returns it.  A usage error if not.
+ */
+const char	*kinesis_stream_option(const char *, const char *,
+		    tel_usage_fn);
 
 /*
  * Sets up k: the region (option, environment, profile; with an endpoint

@@ -419,4 +419,11 @@ test_expect_success 'SIGTERM while the server is down: what is buffered is store
 	test_cmp want got.s
 '
 
+test_expect_success 'a stdin that fails is named, and exit 1' '
+	test_expect_code 1 tel-kinesis-put --endpoint "$KINESIS_ENDPOINT" \
+		-t never-used </ >out 2>err &&
+	test_must_be_empty out &&
+	test_grep "^tel-kinesis-put: stdin: Is a directory" err
+'
+
 test_done

@@ -94,8 +94,8 @@ test_expect_success '--retention 48: created in two calls, and boto3 sees 48 hou
 	echo "$s created 1 48" >want &&
 	fields out stream result shards retention_hours >got &&
 	test_cmp want got &&
-	test_grep "CreateStream .*: 200" err &&
-	test_grep "IncreaseStreamRetentionPeriod .*: 200" err &&
+	test_grep "CreateStream .*: HTTP 200" err &&
+	test_grep "IncreaseStreamRetentionPeriod .*: HTTP 200" err &&
 	echo "ACTIVE 1 48" >want &&
 	oracle "$s" >got &&
 	test_cmp want got

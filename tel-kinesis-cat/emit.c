@@ -108,6 +108,18 @@ where(struct kcat *c, const struct rec *r, char *buf, size_t n)
 		snprintf(buf, n, "%s %s %s", c->o.stream, r->s->id, r->seq);
 }
 
+/* A line out, counted; -c is reached with it. */
+static void
+written(struct kcat *c, const char *line, size_t n)
+{
+	if (put_line(c, line, n) == -1)
+		return;
+	c->st.lines++;
+	c->st.bytes += n + 1;
+	if (c->o.count > 0 && c->st.lines >= c->o.count)
+		c->done = 1;
+}
+
 /* One user record's line. */
 static void
 emit_value(struct kcat *c, const struct rec *r)
@@ -130,12 +142,7 @@ emit_value(struct kcat *c, const struct rec *r)
 	if (form == VALUE_ERROR && c->o.verbose >= 0)
 		tel_warnx("%s: not JSON: invalid UTF-8; handed on as an error "
 		    "line", at);
-	if (put_line(c, v, n) == -1)
-		return;
-	c->st.lines++;
-	c->st.bytes += n + 1;
-	if (c->o.count > 0 && c->st.lines >= c->o.count)
-		c->done = 1;
+	written(c, v, n);
 }
 
 /* A corrupt aggregate: whole, as an error line, never in part. */
@@ -152,10 +159,7 @@ emit_corrupt(struct kcat *c, struct rec *r, const char *why)
 	if ((line = control_error("KPL.CorruptAggregate", msg, 0, r->data,
 	    r->len, &n)) == NULL)
 		err(1, NULL);
-	if (put_line(c, line, n) == 0) {
-		c->st.lines++;
-		c->st.bytes += n + 1;
-	}
+	written(c, line, n);
 	free(line);
 }
 
@@ -219,7 +223,7 @@ emit_record(struct kcat *c, struct shard *s, const json_t *j)
 	struct rec r = { .s = s, .seq = kinesis_str(j, "SequenceNumber"),
 	    .key = kinesis_str(j, "PartitionKey"), .sub = -1, .ts = -1 };
 
-	if (r.seq == NULL || strlen(r.seq) >= SEQ_MAX || r.key == NULL ||
+	if (r.seq == NULL || !seq_ok(r.seq) || r.key == NULL ||
 	    b64 == NULL) {
 		tel_warnx("%s %s: a record without its sequence number, "
 		    "partition key or data; the reply is not Kinesis's",

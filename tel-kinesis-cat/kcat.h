@@ -60,6 +60,7 @@ struct shard {
 	int64_t		 next_at;		/* monotonic ms, next call */
 	unsigned	 fails;			/* in a row, for back-off */
 	uint64_t	 behind_ms;		/* MillisBehindLatest */
+	int64_t		 latest_ms;		/* -o end: when, wall ms */
 };
 
 struct stats {
@@ -96,6 +97,8 @@ struct kcat {
 };
 
 /* shards.c */
+int		 shard_id_ok(const char *);
+int		 seq_ok(const char *);
 int		 list_shards(struct kcat *, unsigned);
 int		 relist_shards(struct kcat *);
 struct shard	*find_shard(struct kcat *, const char *);

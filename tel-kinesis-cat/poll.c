@@ -19,9 +19,27 @@
 #define BACKOFF_BASE_MS	200
 #define BACKOFF_CAP_MS	10000
 
+/*
+ * -o end, a shard with no record read yet: LATEST the first time; after
+ * that (the iterator expired) from the time of that first one, less a
+ * second for the clocks, so nothing that came since is skipped.
+ */
+static json_t *
+latest_request(const struct kcat *c, struct shard *s)
+{
+	if (s->latest_ms == 0) {
+		s->latest_ms = tel_now_ms() - 1000;
+		return json_pack("{ss ss ss}", "StreamName", c->o.stream,
+		    "ShardId", s->id, "ShardIteratorType", "LATEST");
+	}
+	return json_pack("{ss ss ss sf}", "StreamName", c->o.stream,
+	    "ShardId", s->id, "ShardIteratorType", "AT_TIMESTAMP",
+	    "Timestamp", (double)s->latest_ms / 1000.0);
+}
+
 /* The GetShardIterator request for s, by how far it was read. */
 static json_t *
-iterator_request(const struct kcat *c, const struct shard *s)
+iterator_request(const struct kcat *c, struct shard *s)
 {
 	const char *pos = s->last[0] ? s->last : s->kept;
 
@@ -33,8 +51,7 @@ iterator_request(const struct kcat *c, const struct shard *s)
 		return json_pack("{ss ss ss}", "StreamName", c->o.stream,
 		    "ShardId", s->id, "ShardIteratorType", "TRIM_HORIZON");
 	if (c->o.start == START_END)
-		return json_pack("{ss ss ss}", "StreamName", c->o.stream,
-		    "ShardId", s->id, "ShardIteratorType", "LATEST");
+		return latest_request(c, s);
 	return json_pack("{ss ss ss sf}", "StreamName", c->o.stream,
 	    "ShardId", s->id, "ShardIteratorType", "AT_TIMESTAMP",
 	    "Timestamp", (double)c->o.since_ms / 1000.0);

@@ -48,6 +48,27 @@ add_shard(struct kcat *c, const char *id)
 	return s;
 }
 
+/*
+ * What the service's shard ids and sequence numbers are made of: they go
+ * into lines and the state file as they are, so nothing else may pass.
+ */
+int
+shard_id_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n > 0 && n < SHARD_ID_MAX && strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
+}
+
+int
+seq_ok(const char *seq)
+{
+	size_t n = strlen(seq);
+
+	return n > 0 && n < SEQ_MAX && strspn(seq, "0123456789") == n;
+}
+
 /* One listed shard into the table. */
 static int
 take_shard(struct kcat *c, const json_t *j, int first)
@@ -57,7 +78,7 @@ take_shard(struct kcat *c, const json_t *j, int first)
 	struct shard *s;
 	int fresh;
 
-	if (id == NULL || strlen(id) >= SHARD_ID_MAX)
+	if (id == NULL || !shard_id_ok(id))
 		return -1;
 	fresh = find_shard(c, id) == NULL;
 	s = add_shard(c, id);
@@ -65,9 +86,11 @@ take_shard(struct kcat *c, const json_t *j, int first)
 	if (fresh && !first)
 		s->late = 1;	/* born during the run: from its start */
 	p = kinesis_str(j, "ParentShardId");
-	snprintf(s->parent, sizeof(s->parent), "%s", p ? p : "");
+	snprintf(s->parent, sizeof(s->parent), "%s", p && shard_id_ok(p) ?
+	    p : "");
 	p = kinesis_str(j, "AdjacentParentShardId");
-	snprintf(s->adjacent, sizeof(s->adjacent), "%s", p ? p : "");
+	snprintf(s->adjacent, sizeof(s->adjacent), "%s", p && shard_id_ok(p) ?
+	    p : "");
 	s->closed = kinesis_str(r, "EndingSequenceNumber") != NULL;
 	if (fresh && c->o.verbose > 0)
 		tel_warnx("%s: shard %s%s%s", c->o.stream, id,

@@ -77,8 +77,8 @@ load_shard(struct kcat *c, const char *id, const json_t *e)
 	const json_t *ended = json_object_get(e, "ended");
 	struct shard *s;
 
-	if (strlen(id) >= SHARD_ID_MAX || (seq != NULL &&
-	    strlen(seq) >= SEQ_MAX) || !json_is_boolean(ended))
+	if (!shard_id_ok(id) || (seq != NULL && !seq_ok(seq)) ||
+	    !json_is_boolean(ended))
 		return -1;
 	s = add_shard(c, id);
 	snprintf(s->kept, sizeof(s->kept), "%s", seq ? seq : "");
@@ -220,6 +220,12 @@ replace(const char *path, const char *text)
 	free(dir);
 	rc = 0;
 out:
+	if (rc == -1) {
+		int e = errno;
+
+		(void)unlink(tmp);	/* none left behind */
+		errno = e;
+	}
 	free(tmp);
 	return rc;
 }
@@ -249,7 +255,7 @@ state_save(struct kcat *c)
 void
 state_close(struct kcat *c)
 {
-	if (c->lockfd > 0)
+	if (c->lockfd >= 0)
 		close(c->lockfd);
 	c->lockfd = -1;
 	free(c->state_path);

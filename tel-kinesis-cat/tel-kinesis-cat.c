@@ -25,7 +25,6 @@
 #define ACK_TIMEOUT_MAX	(24 * 3600 * 1000ULL)
 #define CHECKPOINT_MAX	(3600 * 1000ULL)
 #define POLL_MAX	(3600 * 1000ULL)
-#define NAME_MAX_LEN	128
 
 static volatile sig_atomic_t got_stop, got_signals;
 
@@ -54,8 +53,7 @@ usage(FILE *fp)
 #define bad_option(o, a, w)	tel_bad_option(o, a, w, usage)
 
 enum { OPT_ACK = 256, OPT_ACK_TIMEOUT, OPT_CHECKPOINT_INTERVAL,
-    OPT_ENDPOINT, OPT_POLL_INTERVAL, OPT_PROFILE, OPT_RAW, OPT_REGION,
-    OPT_STATE_DIR };
+    OPT_POLL_INTERVAL, OPT_RAW, OPT_STATE_DIR };
 
 static const struct option longopts[] = {
 	{ "ack", required_argument, NULL, OPT_ACK },
@@ -63,18 +61,16 @@ static const struct option longopts[] = {
 	{ "checkpoint-interval", required_argument, NULL,
 	    OPT_CHECKPOINT_INTERVAL },
 	{ "count", required_argument, NULL, 'c' },
-	{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
 	{ "envelope", no_argument, NULL, 'E' },
 	{ "exit", no_argument, NULL, 'e' },
 	{ "group", required_argument, NULL, 'G' },
 	{ "help", no_argument, NULL, 'h' },
+	KINESIS_LONGOPTS,
 	METRICS_LONGOPTS,
 	{ "offset", required_argument, NULL, 'o' },
 	{ "poll-interval", required_argument, NULL, OPT_POLL_INTERVAL },
-	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "raw", no_argument, NULL, OPT_RAW },
-	{ "region", required_argument, NULL, OPT_REGION },
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "stream", required_argument, NULL, 't' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -107,21 +103,15 @@ parse_offset(struct opts *o, const char *s)
 }
 
 /*
- * A stream or consumer name: what Kinesis allows in a stream's name; a
- * consumer's without dots, for the state file's name is STREAM.NAME.
+ * A consumer name: a stream's rule without dots, for the state file's
+ * name is STREAM.NAME.
  */
 static const char *
-name_option(const char *opt, const char *s, int dots)
+group_option(const char *s)
 {
-	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789_-.";
-	size_t n = strlen(s);
-
-	if (n == 0 || n > NAME_MAX_LEN || s[strspn(s, ok)] != '\0' ||
-	    (!dots && strchr(s, '.') != NULL))
-		bad_option(opt, s, dots ? "not 1 to 128 of [a-zA-Z0-9_.-]" :
-		    "not 1 to 128 of [a-zA-Z0-9_-]");
-	return s;
+	if (strchr(s, '.') != NULL)
+		bad_option("-G", s, "not 1 to 128 of [a-zA-Z0-9_-]");
+	return kinesis_stream_option("-G", s, usage);
 }
 
 static uint64_t
@@ -150,28 +140,21 @@ long_option(struct opts *o, int ch, const char *arg)
 		o->checkpoint_ms = duration("--checkpoint-interval", arg, 1,
 		    CHECKPOINT_MAX, "over 1h");
 		break;
-	case OPT_ENDPOINT:
-		o->k.endpoint = arg;
-		break;
 	case OPT_POLL_INTERVAL:
 		o->poll_ms = duration("--poll-interval", arg, 200, POLL_MAX,
 		    "over 1h");
 		break;
-	case OPT_PROFILE:
-		o->k.profile = arg;
-		break;
 	case OPT_RAW:
 		o->raw = 1;
-		break;
-	case OPT_REGION:
-		o->k.region = arg;
 		break;
 	case OPT_STATE_DIR:
 		o->state_dir = arg;
 		break;
 	default:
-		usage(stderr);
-		exit(2);
+		if (!kinesis_getopt(&o->k, ch, arg, usage)) {
+			usage(stderr);
+			exit(2);
+		}
 	}
 }
 
@@ -187,7 +170,7 @@ parse_args(int argc, char *argv[], struct opts *o, struct metrics *m)
 			o->envelope = 1;
 			break;
 		case 'G':
-			o->group = name_option("-G", optarg, 0);
+			o->group = group_option(optarg);
 			break;
 		case 'V':
 			printf("tel-kinesis-cat %s\n", TEL_VERSION);
@@ -209,7 +192,7 @@ parse_args(int argc, char *argv[], struct opts *o, struct metrics *m)
 			o->verbose = -1;
 			break;
 		case 't':
-			o->stream = name_option("-t", optarg, 1);
+			o->stream = kinesis_stream_option("-t", optarg, usage);
 			break;
 		case 'v':
 			if (o->verbose >= 0)

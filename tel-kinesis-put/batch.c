@@ -94,12 +94,19 @@ kbatch_add(struct kbatch *b, const char *data, size_t len, const char *key,
 	return 0;
 }
 
-/* Appends every record of from; the caller checked they fit. */
+/*
+ * Appends every record of from; the caller checked they fit.  All or
+ * none: the room is made first, so a failure leaves b as it was (else
+ * the records already appended would be sent twice).
+ */
 int
 kbatch_merge(struct kbatch *b, const struct kbatch *from)
 {
 	const struct krec *r;
 	size_t i;
+
+	if (reserve(b, from->used) == -1)
+		return -1;
 
 	for (i = 0; i < from->n; i++) {
 		r = &from->r[i];

@@ -316,6 +316,7 @@ wait_input(struct kput *p, struct ndjson_reader *r)
 			return -1;
 		if (poll(&pfd, 1, linger(p)) == -1 && errno != EINTR) {
 			tel_warn("poll");
+			p->read_failed = 1;
 			return -1;
 		}
 		if (kput_stop)
@@ -326,6 +327,7 @@ wait_input(struct kput *p, struct ndjson_reader *r)
 			return 0;
 		if (errno != EINTR && errno != EAGAIN) {
 			tel_warn("stdin");
+			p->read_failed = 1;
 			return -1;
 		}
 	}
@@ -353,8 +355,9 @@ give_back_buffered(struct kput *p, struct ndjson_reader *r)
 	p->st.unsent += n;
 	pthread_mutex_unlock(&p->mu);
 	if (n > 0)
-		tel_warnx("%llu lines read but not sent (stopped)",
-		    (unsigned long long)n);
+		tel_warnx("%llu lines read but not sent (%s)",
+		    (unsigned long long)n, p->read_failed ? "stdin failed" :
+		    "stopped");
 	if (r->end > r->start)
 		tel_warnx("%zu bytes of a partial line read but not sent",
 		    r->end - r->start);

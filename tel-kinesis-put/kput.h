@@ -92,6 +92,7 @@ struct kput {
 	size_t			 stream_json_len;
 	uint64_t		 reported;	/* failures named, under out_mu */
 	int			 out_failed;	/* stdout broke: lines lost */
+	int			 read_failed;	/* stdin broke: input cut short */
 	volatile sig_atomic_t	 abandon;	/* --flush-timeout is over */
 };
 

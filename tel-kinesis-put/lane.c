@@ -131,12 +131,15 @@ take_reply(struct lane *ln, const struct kbatch *b, const json_t *reply)
 	for (i = 0; i < ln->ntodo; i++) {
 		x = ln->todo[i];
 		e = json_array_get(recs, i);
-		if ((code = json_string_value(json_object_get(e,
-		    "ErrorCode"))) == NULL) {
-			ok++;
+		code = json_string_value(json_object_get(e, "ErrorCode"));
+		if (code == NULL && json_string_value(json_object_get(e,
+		    "SequenceNumber")) != NULL) {
+			ok++;	/* stored only when it has its place */
 			bytes += b->r[x].len;
 			continue;
 		}
+		if (code == NULL)
+			code = "NoSequenceNumber";
 		msg = json_string_value(json_object_get(e, "ErrorMessage"));
 		snprintf(ln->why[x], KPUT_WHY_MAX, "%s: %s", code,
 		    msg != NULL ? msg : "");

@@ -25,7 +25,6 @@
 #define LINE_MAX_DEFAULT	(16 * 1024 * 1024)
 #define LINE_MAX_MAX		(1024 * 1024 * 1024)
 #define LANES_DEFAULT		4
-#define NAME_MAX_LEN		128
 
 volatile sig_atomic_t kput_stop;
 
@@ -51,41 +50,26 @@ usage(FILE *fp)
 
 #define bad_option(o, a, w)	tel_bad_option(o, a, w, usage)
 
-enum { OPT_ENDPOINT = 256, OPT_FLUSH_TIMEOUT, OPT_HASH_KEY, OPT_MAX_LINE,
-    OPT_NO_VALIDATE, OPT_PROFILE, OPT_REGION, OPT_RETRY_TIMEOUT };
+enum { OPT_FLUSH_TIMEOUT = 256, OPT_HASH_KEY, OPT_MAX_LINE,
+    OPT_NO_VALIDATE, OPT_RETRY_TIMEOUT };
 
 static const struct option longopts[] = {
-	{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
 	{ "flush-timeout", required_argument, NULL, OPT_FLUSH_TIMEOUT },
 	{ "hash-key", required_argument, NULL, OPT_HASH_KEY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "key", required_argument, NULL, 'k' },
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	KINESIS_LONGOPTS,
 	METRICS_LONGOPTS,
 	{ "no-validate", no_argument, NULL, OPT_NO_VALIDATE },
-	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "quiet", no_argument, NULL, 'q' },
-	{ "region", required_argument, NULL, OPT_REGION },
 	{ "retry-timeout", required_argument, NULL, OPT_RETRY_TIMEOUT },
 	{ "stream", required_argument, NULL, 't' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
-
-/* What Kinesis allows in a stream's name; it goes into JSON unescaped. */
-static const char *
-stream_option(const char *s)
-{
-	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789_-.";
-	size_t n = strlen(s);
-
-	if (n == 0 || n > NAME_MAX_LEN || s[strspn(s, ok)] != '\0')
-		bad_option("-t", s, "not 1 to 128 of [a-zA-Z0-9_.-]");
-	return s;
-}
 
 static const char *
 field_option(const char *opt, const char *s)
@@ -99,9 +83,6 @@ static void
 long_option(struct kput_opts *o, int ch, const char *arg)
 {
 	switch (ch) {
-	case OPT_ENDPOINT:
-		o->k.endpoint = arg;
-		break;
 	case OPT_FLUSH_TIMEOUT:
 		o->flush_ms = tel_duration_option("--flush-timeout", arg, 0,
 		    usage);
@@ -117,19 +98,15 @@ long_option(struct kput_opts *o, int ch, const char *arg)
 	case OPT_NO_VALIDATE:
 		o->validate = 0;
 		break;
-	case OPT_PROFILE:
-		o->k.profile = arg;
-		break;
-	case OPT_REGION:
-		o->k.region = arg;
-		break;
 	case OPT_RETRY_TIMEOUT:
 		o->retry_ms = tel_duration_option("--retry-timeout", arg, 0,
 		    usage);
 		break;
 	default:
-		usage(stderr);
-		exit(2);
+		if (!kinesis_getopt(&o->k, ch, arg, usage)) {
+			usage(stderr);
+			exit(2);
+		}
 	}
 }
 
@@ -158,7 +135,7 @@ parse_args(int argc, char *argv[], struct kput_opts *o, struct metrics *m)
 			o->verbose = -1;
 			break;
 		case 't':
-			o->stream = stream_option(optarg);
+			o->stream = kinesis_stream_option("-t", optarg, usage);
 			break;
 		case 'v':
 			if (o->verbose >= 0)
@@ -231,7 +208,7 @@ finish(struct kput *p)
 	if (p->out_failed && lost > 0)
 		tel_warnx("stdout failed: some of the %llu lines not stored "
 		    "are lost", (unsigned long long)lost);
-	return lost > 0 || p->out_failed || kput_stop;
+	return lost > 0 || p->out_failed || p->read_failed || kput_stop;
 }
 
 static void

@@ -25,7 +25,6 @@
 #define WAIT_DEFAULT_MS		(5 * 60 * 1000)
 #define WAIT_MAX_MS		(24 * HOUR_MS)
 #define ATTEMPT_MAX_MS		30000		/* one call, at most */
-#define STREAM_NAME_MAX		128		/* Kinesis's limit */
 
 static void
 usage(FILE *fp)
@@ -42,17 +41,14 @@ usage(FILE *fp)
 
 #define bad_option(o, a, w)	tel_bad_option(o, a, w, usage)
 
-enum { OPT_ENDPOINT = 256, OPT_ON_DEMAND, OPT_PROFILE, OPT_REGION,
-    OPT_RETENTION, OPT_WAIT };
+enum { OPT_ON_DEMAND = 256, OPT_RETENTION, OPT_WAIT };
 
 static const struct option longopts[] = {
-	{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
 	{ "help", no_argument, NULL, 'h' },
+	KINESIS_LONGOPTS,
 	METRICS_LONGOPTS,
 	{ "on-demand", no_argument, NULL, OPT_ON_DEMAND },
-	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "quiet", no_argument, NULL, 'q' },
-	{ "region", required_argument, NULL, OPT_REGION },
 	{ "retention", required_argument, NULL, OPT_RETENTION },
 	{ "shards", required_argument, NULL, 'P' },
 	{ "stream", required_argument, NULL, 't' },
@@ -69,28 +65,13 @@ oom(void)
 	exit(1);
 }
 
-/* The service's rule, checked here so that a typo costs no request. */
-static void
-check_stream(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > STREAM_NAME_MAX)
-		bad_option("stream", s, "a stream name has 1 to 128 "
-		    "characters");
-	if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789._-") != n)
-		bad_option("stream", s, "a stream name has only ASCII "
-		    "letters, digits, '.', '_' and '-'");
-}
-
 static void
 add_stream(struct opts *o, const char *name)
 {
 	const char **p;
 	size_t i;
 
-	check_stream(name);
+	kinesis_stream_option("stream", name, usage);
 	for (i = 0; i < o->nstreams; i++) {
 		if (strcmp(o->streams[i], name) == 0)
 			return;		/* one line per stream */
@@ -126,26 +107,6 @@ opt_retention(const char *arg)
 	return (int)h;
 }
 
-static void
-opt_endpoint(struct opts *o, const char *arg)
-{
-	if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0)
-		bad_option("--endpoint", arg, "http:// or https://");
-	o->k.endpoint = arg;
-}
-
-/* The region goes into a host name and the signature: checked here. */
-static void
-opt_region(struct opts *o, const char *arg)
-{
-	size_t n = strlen(arg);
-
-	if (n == 0 || n > 32 ||
-	    strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
-		bad_option("--region", arg, "not a region name");
-	o->k.region = arg;
-}
-
 /* The options that say what to make, and where. */
 static void
 stream_option(struct opts *o, int ch, const char *arg, int *shards_given)
@@ -156,19 +117,8 @@ stream_option(struct opts *o, int ch, const char *arg, int *shards_given)
 		    usage);
 		*shards_given = 1;
 		break;
-	case OPT_ENDPOINT:
-		opt_endpoint(o, arg);
-		break;
 	case OPT_ON_DEMAND:
 		o->on_demand = 1;
-		break;
-	case OPT_PROFILE:
-		if (arg[0] == '\0')
-			bad_option("--profile", arg, "empty");
-		o->k.profile = arg;
-		break;
-	case OPT_REGION:
-		opt_region(o, arg);
 		break;
 	case OPT_RETENTION:
 		o->retention = opt_retention(arg);
@@ -180,8 +130,10 @@ stream_option(struct opts *o, int ch, const char *arg, int *shards_given)
 		o->wait_arg = arg;
 		break;
 	default:
-		usage(stderr);
-		exit(2);
+		if (!kinesis_getopt(&o->k, ch, arg, usage)) {
+			usage(stderr);
+			exit(2);
+		}
 	}
 }
 
