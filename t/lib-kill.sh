@@ -91,7 +91,9 @@ kill_start() {
 kill_stage() {
 	# from the moment the member holds partitions: it is at work
 	test_wait_until 60 grep -q "assigned [1-9]" $1.cat.err 2>/dev/null
-	kd_=$(awk -v s="$(date +%N)$$" -v w="${KILL_WINDOW:-0.1 1.3}" 'BEGIN {
+	# a pipeline faster than the window shrinks it for the next rounds
+	kd_=$(awk -v s="$(date +%N)$$" -v w="$(cat kill.window 2>/dev/null ||
+	    echo "${KILL_WINDOW:-0.1 1.3}")" 'BEGIN {
 		split(w, a, " "); srand(s % 2147483647)
 		printf "%.2f\n", a[1] + rand() * (a[2] - a[1]) }')
 	case $2 in
@@ -103,6 +105,7 @@ kill_stage() {
 		echo "$1: $kn_ killed $kd_ s after the assignment" >>kills
 	else
 		echo "$1: $kn_ had ended $kd_ s after the assignment" >>kills
+		awk -v d=$kd_ 'BEGIN { printf "0.02 %.2f\n", d * 0.6 }' >kill.window
 	fi
 }
 
